@@ -1,0 +1,3 @@
+"""The small package every service shares: config, errors, the event envelope and
+contracts, the database dependency with its unit of work, the transactional outbox
+and the event consumer entrypoint. Nothing else belongs here."""

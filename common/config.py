@@ -1,0 +1,64 @@
+"""Configuration from the environment, with embedded defaults for `make up`.
+
+Every setting has one name in the environment; nothing secret has a default
+outside demo mode.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GOV_VAR_DIR", ROOT / "var"))
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+SERVICES = ("grids", "tasks", "scoring", "notify")
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def amqp_uri() -> str:
+    return env("AMQP_URI", DEFAULT_AMQP_URI)
+
+
+def environment() -> str:
+    """`demo` (the default for `make up`), `test` or `production`."""
+    return env("GOV_ENV", "demo")
+
+
+def is_production() -> bool:
+    return environment() == "production"
+
+
+def database_url(service: str) -> str:
+    """`<SERVICE>_DATABASE_URL`, else a SQLite file under var/ (the embedded default)."""
+    url = env(f"{service.upper()}_DATABASE_URL")
+    if url:
+        return url
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR_DIR / (service + '.db')}"
+
+
+def nameko_config(**extra) -> dict:
+    """The dict nameko containers are started with."""
+    config = {
+        "AMQP_URI": amqp_uri(),
+        "max_workers": int(env("GOV_MAX_WORKERS", "10")),
+        "serializer": "json",
+        # Domain events arrive as structured-mode CloudEvents (see common.events).
+        "SERIALIZERS": {
+            "cloudevents": {
+                "encoder": "common.events.encode_json",
+                "decoder": "common.events.decode_json",
+                "content_type": "application/cloudevents+json",
+                "content_encoding": "utf-8",
+            }
+        },
+        "ACCEPT": ["json", "cloudevents"],
+    }
+    config.update(extra)
+    return config

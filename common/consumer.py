@@ -1,0 +1,38 @@
+"""An event handler entrypoint bound to the one CloudEvents topic exchange.
+
+nameko's own `event_handler` listens on `<service>.events` exchanges that it declares
+auto-delete; ours binds a durable queue per (service, method) to `grassroots.events`
+with the event type as routing key, so events published while the consumer is down
+wait for it. Handlers deduplicate with `uow.first_delivery(event["id"], ...)`.
+"""
+
+from __future__ import annotations
+
+from kombu import Exchange, Queue
+from nameko.events import SERVICE_POOL, EventHandler
+
+from common.events import EXCHANGE, event_type
+
+events_exchange = Exchange(EXCHANGE, type="topic", durable=True, auto_delete=False)
+
+
+class CloudEventHandler(EventHandler):
+    def __init__(self, source_service: str, name: str, version: int = 1, **kwargs):
+        self.cloudevent_type = event_type(source_service, name, version)
+        # A handler that fails (database away, say) puts the event back, never drops it.
+        kwargs.setdefault("requeue_on_error", True)
+        super().__init__(source_service, name, handler_type=SERVICE_POOL, **kwargs)
+
+    def setup(self) -> None:
+        service_name = self.container.service_name
+        self.queue = Queue(
+            f"evt-{self.cloudevent_type}--{service_name}.{self.method_name}",
+            exchange=events_exchange,
+            routing_key=self.cloudevent_type,
+            durable=True,
+        )
+        # Skip EventHandler.setup (it would bind to nameko's per-service exchange).
+        super(EventHandler, self).setup()
+
+
+on_event = CloudEventHandler.decorator

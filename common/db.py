@@ -1,0 +1,149 @@
+"""The database dependency: a unit of work per use, and the outbox relay beside it.
+
+    with self.db() as uow:
+        ...change rows through uow.session...
+        uow.emit(DomainEvent(...))
+        uow.commit()          # rows and their events in one transaction
+
+Commit happens inside the entrypoint, never in worker teardown: nameko replies to an
+RPC before teardown runs, so a failing commit there would already have said "ok".
+"""
+
+from __future__ import annotations
+
+import logging
+
+import eventlet
+from eventlet.event import Event
+from nameko.extensions import DependencyProvider
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from common.config import database_url
+from common.events import DomainEvent, source_of, utcnow
+from common.outbox import ConfirmingPublisher, relay_once
+from common.storage import make_engine
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, outbox_model, processed_model, on_commit=None):
+        self._session_factory = session_factory
+        self._outbox_model = outbox_model
+        self._processed_model = processed_model
+        self._on_commit = on_commit
+        self.events: list[DomainEvent] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session: Session = self._session_factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def first_delivery(self, event_id: str, handler: str) -> bool:
+        """Record that `handler` applies this event; False if it already has."""
+        model = self._processed_model
+        seen = self.session.scalar(
+            select(model.event_id).where(model.event_id == event_id, model.handler == handler)
+        )
+        if seen:
+            return False
+        self.session.add(model(event_id=event_id, handler=handler, processed_at=utcnow()))
+        return True
+
+    def commit(self) -> None:
+        for event in self.events:
+            self.session.add(
+                self._outbox_model(
+                    event_id=event.id,
+                    type=event.type,
+                    source=source_of(event.service),
+                    subject=event.subject,
+                    org_path=event.org_path,
+                    time=event.time,
+                    data=event.data,
+                )
+            )
+        try:
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            raise
+        had_events = bool(self.events)
+        self.events = []
+        if had_events and self._on_commit:
+            self._on_commit()
+
+
+class Database(DependencyProvider):
+    """Gives each worker `self.db()` -> UnitOfWork, and runs the outbox relay."""
+
+    def __init__(self, base, outbox_model, processed_model, relay: bool = True):
+        self.base = base
+        self.outbox_model = outbox_model
+        self.processed_model = processed_model
+        self.relay_enabled = relay
+
+    def setup(self) -> None:
+        config = self.container.config
+        url = config.get("DATABASE_URL") or database_url(self.container.service_name)
+        self.engine = make_engine(url, pool_size=int(config.get("max_workers", 10)) + 2)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._wake = Event()
+        self._running = False
+        self.relay_interval = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
+
+    def start(self) -> None:
+        if self.relay_enabled:
+            self._running = True
+            self._publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
+            self._relay_thread = self.container.spawn_managed_thread(self._relay_loop)
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+        thread = getattr(self, "_relay_thread", None)
+        if thread is not None:
+            thread.wait()
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self._running = False
+        self.engine.dispose()
+
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def _relay_loop(self) -> None:
+        backoff = self.relay_interval
+        while self._running:
+            try:
+                sent = relay_once(self.session_factory, self.outbox_model, self._publisher)
+                backoff = self.relay_interval
+            except Exception as exc:  # noqa: BLE001 - broker or database away: wait and retry
+                log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
+                self._publisher.close()
+                sent = 0
+                eventlet.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            if sent:
+                continue  # there may be more waiting
+            with eventlet.Timeout(self.relay_interval, False):
+                self._wake.wait()
+            self._wake = Event()
+        self._publisher.close()
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.outbox_model, self.processed_model, self.wake)
+
+    def get_dependency(self, worker_ctx):
+        return self.unit_of_work

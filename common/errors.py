@@ -1,0 +1,65 @@
+"""Error types that cross the bus intact.
+
+A service raises `DomainError(code, params, fields)`; nameko serialises its args and,
+because the class is registered with `deserialize_to_instance`, the gateway gets the
+same exception back and renders it as application/problem+json in Chinese or English.
+Messages live in one catalogue keyed by the stable machine code.
+"""
+
+from __future__ import annotations
+
+from nameko.exceptions import deserialize_to_instance
+
+# code: (HTTP status, Chinese message, English message). Messages may use {params}.
+CATALOGUE: dict[str, tuple[int, str, str]] = {
+    "validation_failed": (422, "提交的数据有误,请检查标出的字段", "The submitted data is invalid"),
+    "bad_json": (400, "请求体不是合法的 JSON", "The request body is not valid JSON"),
+    "unsupported_media_type": (415, "请求体必须是 application/json", "The body must be application/json"),
+    "payload_too_large": (413, "请求体过大", "The request body is too large"),
+    "not_found": (404, "找不到{what}", "{what_en} not found"),
+    "route_not_found": (404, "没有这个接口", "No such route"),
+    "method_not_allowed": (405, "该接口不支持此请求方法", "Method not allowed"),
+    "unauthenticated": (401, "请先登录", "Authentication required"),
+    "token_invalid": (401, "登录凭证无效,请重新登录", "The token is invalid"),
+    "token_expired": (401, "登录已过期,请重新登录", "The token has expired"),
+    "login_failed": (401, "用户名或密码错误", "Wrong username or password"),
+    "forbidden": (403, "您的角色无权进行此操作", "Your role may not do this"),
+    "out_of_scope": (403, "超出您的管辖范围", "Outside your part of the org tree"),
+    "conflict": (409, "{detail}", "{detail}"),
+    "import_invalid": (422, "导入文件有 {count} 处错误,未写入任何数据", "The import file has {count} errors; nothing was written"),
+    "import_unreadable": (400, "无法读取导入文件:{detail}", "Cannot read the import file: {detail}"),
+    "service_unavailable": (503, "{service} 服务暂时不可用,请稍后重试", "The {service} service is unavailable"),
+    "service_timeout": (504, "{service} 服务响应超时,请稍后重试", "The {service} service timed out"),
+    "internal_error": (500, "服务器内部错误", "Internal server error"),
+}
+
+
+class _Safe(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@deserialize_to_instance
+class DomainError(Exception):
+    """A refusal the caller can act on. Args stay JSON-serialisable for the bus."""
+
+    def __init__(self, code: str, params: dict | None = None, fields: dict | None = None):
+        super().__init__(code, params or {}, fields or {})
+        self.code = code
+        self.params = params or {}
+        self.fields = fields or {}
+
+    @property
+    def status(self) -> int:
+        return CATALOGUE.get(self.code, (400,))[0]
+
+    def message(self, lang: str = "zh") -> str:
+        _, zh, en = CATALOGUE.get(self.code, (400, self.code, self.code))
+        return (en if lang == "en" else zh).format_map(_Safe(self.params))
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message('en')}"
+
+
+def not_found(what_zh: str, what_en: str | None = None) -> DomainError:
+    return DomainError("not_found", {"what": what_zh, "what_en": what_en or what_zh})
