@@ -26,9 +26,17 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     "forbidden": (403, "您的角色无权进行此操作", "Your role may not do this"),
     "out_of_scope": (403, "超出您的管辖范围", "Outside your part of the org tree"),
     "conflict": (409, "{detail}", "{detail}"),
-    "import_invalid": (422, "导入文件有 {count} 处错误,未写入任何数据", "The import file has {count} errors; nothing was written"),
+    "import_invalid": (
+        422,
+        "导入文件有 {count} 处错误,未写入任何数据",
+        "The import file has {count} errors; nothing was written",
+    ),
     "import_unreadable": (400, "无法读取导入文件:{detail}", "Cannot read the import file: {detail}"),
-    "service_unavailable": (503, "{service} 服务暂时不可用,请稍后重试", "The {service} service is unavailable"),
+    "service_unavailable": (
+        503,
+        "{service} 服务暂时不可用,请稍后重试",
+        "The {service} service is unavailable",
+    ),
     "service_timeout": (504, "{service} 服务响应超时,请稍后重试", "The {service} service timed out"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 EXCHANGE = "grassroots.events"
 TYPE_PREFIX = "grassroots"
@@ -22,7 +22,7 @@ def event_type(service: str, name: str, version: int = 1) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -59,13 +59,13 @@ def to_cloudevent(
     used to keep a subscriber inside its scope.
     """
     if time.tzinfo is None:  # SQLite hands back naive datetimes; they are stored as UTC
-        time = time.replace(tzinfo=timezone.utc)
+        time = time.replace(tzinfo=UTC)
     return {
         "specversion": "1.0",
         "id": id,
         "source": source,
         "type": type,
-        "time": time.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "time": time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "subject": subject,
         "datacontenttype": "application/json",
         "orgpath": org_path,

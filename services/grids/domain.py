@@ -8,18 +8,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-class Level(str, enum.Enum):
+class Level(enum.StrEnum):
     county = "county"
     township = "township"
     village = "village"
     grid = "grid"
 
 
-LEVEL_LABELS = {Level.county: "县(市、区)", Level.township: "乡镇(街道)", Level.village: "村(社区)", Level.grid: "网格"}
-PARENT_LEVEL = {Level.county: None, Level.township: Level.county, Level.village: Level.township, Level.grid: Level.village}
+LEVEL_LABELS = {
+    Level.county: "县(市、区)",
+    Level.township: "乡镇(街道)",
+    Level.village: "村(社区)",
+    Level.grid: "网格",
+}
+PARENT_LEVEL = {
+    Level.county: None,
+    Level.township: Level.county,
+    Level.village: Level.township,
+    Level.grid: Level.village,
+}
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     county_admin = "county_admin"
     township_leader = "township_leader"
     department_staff = "department_staff"
@@ -60,7 +70,7 @@ ROLE_PLACE_LEVEL = {
 PII_ROLES = {Role.county_admin, Role.township_leader, Role.village_secretary, Role.grid_worker}
 
 
-class LinkKind(str, enum.Enum):
+class LinkKind(enum.StrEnum):
     member_household = "member_household"  # 党员联户
     cadre_grid = "cadre_grid"  # 两委联格
     team_village = "team_village"  # 组团联村
@@ -192,3 +202,32 @@ def mask_id_number(number: str | None) -> str | None:
     if not number or len(number) < 8:
         return number
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+# Which roles may make each change (scope is checked separately, against the target's place).
+WRITE_ROLES: dict[str, set[Role]] = {
+    "org_unit.create": {Role.county_admin, Role.township_leader},
+    "person.create": {Role.county_admin, Role.township_leader, Role.village_secretary},
+    "household.create": {Role.county_admin, Role.township_leader, Role.village_secretary, Role.grid_worker},
+    "link.change": {Role.county_admin, Role.township_leader, Role.village_secretary},
+    "import": {Role.county_admin, Role.township_leader},
+}
+
+
+def may(actor: Actor, action: str) -> bool:
+    return any(Role(r) in WRITE_ROLES[action] for r in actor.roles)
+
+
+def check_link(kind: LinkKind, source_roles: Iterable[str] | None, target_level: Level) -> None:
+    """member↔household needs a member; cadre↔grid a village cadre on a grid; team↔village a village."""
+    roles = {Role(r) for r in (source_roles or ())}
+    if kind == LinkKind.member_household:
+        if Role.member not in roles:
+            raise OrgRuleError("bad_link", "党员联户的联系人必须是党员")
+    elif kind == LinkKind.cadre_grid:
+        if not roles & {Role.village_cadre, Role.village_secretary, Role.grid_worker}:
+            raise OrgRuleError("bad_link", "两委联格的联系人必须是村两委干部或网格员")
+        if target_level != Level.grid:
+            raise OrgRuleError("bad_link", "两委联格的对象必须是网格")
+    elif kind == LinkKind.team_village and target_level != Level.village:
+        raise OrgRuleError("bad_link", "组团联村的对象必须是村(社区)")

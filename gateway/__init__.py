@@ -1,0 +1,1 @@
+"""The HTTP gateway: JSON under /api/v1, authentication, validation, OpenAPI; no database."""

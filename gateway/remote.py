@@ -1,0 +1,40 @@
+"""Calling a service over the bus with a deadline: the gateway never hangs.
+
+A stopped service (no queue bound) answers 503 at once; one that does not reply in
+time answers 504; a broker that is away answers 503. The request message expires
+with the deadline, so a service that comes back does not act on a call nobody awaits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import eventlet
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+
+from common.config import env
+from common.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def rpc_timeout() -> float:
+    return float(env("GOV_RPC_TIMEOUT", "5"))
+
+
+def call(proxy, service: str, method: str, *args, timeout: float | None = None, **kwargs):
+    deadline = timeout or rpc_timeout()
+    try:
+        with eventlet.Timeout(deadline):
+            return getattr(proxy, method)(*args, **kwargs)
+    except DomainError:
+        raise
+    except eventlet.Timeout as exc:
+        raise DomainError("service_timeout", {"service": service}) from exc
+    except UnknownService as exc:
+        raise DomainError("service_unavailable", {"service": service}) from exc
+    except (OperationalError, AMQPError, OSError) as exc:
+        log.warning("broker unavailable calling %s.%s: %s", service, method, exc)
+        raise DomainError("service_unavailable", {"service": service}) from exc

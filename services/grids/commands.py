@@ -1,0 +1,284 @@
+"""Write side of the grids service: each function checks role and scope, changes rows
+and emits the events, inside the caller's unit of work (the caller commits)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from common.errors import DomainError, not_found
+from common.events import DomainEvent, utcnow
+from services.grids import queries
+from services.grids.domain import (
+    Actor,
+    Level,
+    LinkKind,
+    OrgRuleError,
+    Role,
+    check_link,
+    check_parent,
+    check_role_place,
+    child_path,
+    may,
+    scope_paths,
+)
+from services.grids.models import Department, Household, Link, OrgUnit, Person, Team
+
+hasher = PasswordHasher()
+# Verified against when the username is unknown, so both failures take the same time.
+_DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+def _event(name: str, data: dict, unit: OrgUnit, subject: str) -> DomainEvent:
+    return DomainEvent(service="grids", name=name, data=data, subject=subject, org_path=unit.path)
+
+
+def _rule(exc: OrgRuleError) -> DomainError:
+    return DomainError("validation_failed", {"detail": exc.message}, {"_rule": [exc.message]})
+
+
+def _require(actor: Actor, action: str) -> None:
+    if not may(actor, action):
+        raise DomainError("forbidden")
+
+
+def _unit_in_scope(session, actor: Actor, unit_id: int, what: str = "组织") -> OrgUnit:
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise not_found(what, "org unit")
+    if not actor.covers(unit.path):
+        raise DomainError("out_of_scope")
+    return unit
+
+
+# -- authentication -------------------------------------------------------------------
+
+
+def authenticate(session, username: str, password: str, refuse_password: str | None) -> dict:
+    """The actor claims for a valid login; `refuse_password` is never accepted (demo password in production)."""
+    person = session.scalar(select(Person).where(Person.username == username, Person.active))
+    stored = person.password_hash if person and person.password_hash else _DUMMY_HASH
+    try:
+        hasher.verify(stored, password)
+        ok = person is not None and person.password_hash is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or (refuse_password is not None and password == refuse_password):
+        raise DomainError("login_failed")
+    return actor_claims(session, person)
+
+
+def actor_claims(session, person: Person) -> dict:
+    unit = session.get(OrgUnit, person.org_unit_id)
+    department_path = None
+    if person.department_id:
+        dept = session.get(Department, person.department_id)
+        department_path = session.get(OrgUnit, dept.org_unit_id).path if dept else None
+    grid_ids = queries.linked_targets(session, LinkKind.cadre_grid, [person.id])
+    village_ids = (
+        queries.linked_targets(session, LinkKind.team_village, [person.team_id]) if person.team_id else []
+    )
+    paths = {
+        u.id: u.path for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(grid_ids + village_ids)))
+    }
+    roles = [Role(r) for r in person.roles]
+    return {
+        "id": person.id,
+        "name": person.name,
+        "roles": list(person.roles),
+        "org_unit_id": person.org_unit_id,
+        "department_id": person.department_id,
+        "scope": scope_paths(
+            roles,
+            unit.path,
+            department_path,
+            [paths[i] for i in grid_ids if i in paths],
+            [paths[i] for i in village_ids if i in paths],
+        ),
+    }
+
+
+def set_password(session, person_id: int, password: str) -> None:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise not_found("人员", "person")
+    person.password_hash = hasher.hash(password)
+
+
+# -- org units, people, households ----------------------------------------------------
+
+
+def create_org_unit(uow, actor: Actor, data: dict) -> OrgUnit:
+    _require(actor, "org_unit.create")
+    session = uow.session
+    parent = _unit_in_scope(session, actor, data["parent_id"], "上级组织") if data["parent_id"] else None
+    if parent is None and Role.county_admin.value not in actor.roles:
+        raise DomainError("forbidden")
+    try:
+        check_parent(Level(data["level"]), Level(parent.level) if parent else None)
+    except OrgRuleError as exc:
+        raise _rule(exc) from exc
+    _unique(session, OrgUnit, data["code"])
+    unit = OrgUnit(
+        parent_id=parent.id if parent else None, level=data["level"], code=data["code"], name=data["name"]
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = child_path(parent.path if parent else None, unit.id)
+    uow.emit(_event("org_unit.created", queries.org_unit_dict(unit), unit, f"org_units/{unit.id}"))
+    return unit
+
+
+def _unique(session, model, code: str) -> None:
+    if session.scalar(select(model.id).where(model.code == code)) is not None:
+        raise DomainError("conflict", {"detail": f"编码 {code} 已存在"}, {"code": ["编码已存在"]})
+
+
+def create_person(uow, actor: Actor, data: dict) -> Person:
+    _require(actor, "person.create")
+    session = uow.session
+    unit = _unit_in_scope(session, actor, data["org_unit_id"])
+    roles = [Role(r) for r in data["roles"]]
+    if Role.county_admin in roles and Role.county_admin.value not in actor.roles:
+        raise DomainError("forbidden")
+    try:
+        check_role_place(roles, Level(unit.level))
+    except OrgRuleError as exc:
+        raise _rule(exc) from exc
+    for key, model, label in (("department_id", Department, "部门"), ("team_id", Team, "组团")):
+        if data.get(key) is not None and session.get(model, data[key]) is None:
+            raise not_found(label, key)
+    _unique(session, Person, data["code"])
+    person = Person(
+        code=data["code"],
+        name=data["name"],
+        phone=data.get("phone"),
+        id_number=data.get("id_number"),
+        roles=[r.value for r in roles],
+        org_unit_id=unit.id,
+        department_id=data.get("department_id"),
+        team_id=data.get("team_id"),
+    )
+    session.add(person)
+    session.flush()
+    uow.emit(
+        _event(
+            "person.assigned",
+            {
+                "id": person.id,
+                "code": person.code,
+                "name": person.name,
+                "roles": person.roles,
+                "org_unit_id": unit.id,
+            },
+            unit,
+            f"people/{person.id}",
+        )
+    )
+    return person
+
+
+def create_household(uow, actor: Actor, data: dict) -> Household:
+    _require(actor, "household.create")
+    session = uow.session
+    grid = _unit_in_scope(session, actor, data["grid_id"], "网格")
+    if grid.level != Level.grid.value:
+        raise _rule(OrgRuleError("bad_grid", "户只能落在网格"))
+    _unique(session, Household, data["code"])
+    household = Household(
+        code=data["code"],
+        grid_id=grid.id,
+        address=data["address"],
+        head_name=data["head_name"],
+        phone=data.get("phone"),
+    )
+    session.add(household)
+    session.flush()
+    uow.emit(
+        _event(
+            "household.created",
+            {"id": household.id, "code": household.code, "grid_id": grid.id},
+            grid,
+            f"households/{household.id}",
+        )
+    )
+    return household
+
+
+# -- links ----------------------------------------------------------------------------
+
+
+def _link_target_unit(session, kind: LinkKind, target_id: int) -> OrgUnit | None:
+    if kind == LinkKind.member_household:
+        household = session.get(Household, target_id)
+        return session.get(OrgUnit, household.grid_id) if household else None
+    return session.get(OrgUnit, target_id)
+
+
+def create_link(uow, actor: Actor, data: dict) -> Link:
+    _require(actor, "link.change")
+    session = uow.session
+    kind = LinkKind(data["kind"])
+    unit = _link_target_unit(session, kind, data["target_id"])
+    if unit is None:
+        raise not_found("联系对象", "link target")
+    if not actor.covers(unit.path):
+        raise DomainError("out_of_scope")
+    if kind == LinkKind.team_village:
+        source = session.get(Team, data["source_id"])
+        source_roles = None
+    else:
+        source = session.get(Person, data["source_id"])
+        source_roles = source.roles if source else None
+    if source is None:
+        raise not_found("联系人", "link source")
+    try:
+        check_link(kind, source_roles, Level(unit.level))
+        if kind == LinkKind.cadre_grid and not unit.path.startswith(
+            session.get(OrgUnit, source.org_unit_id).path
+        ):
+            raise OrgRuleError("bad_link", "两委干部只能联系本村的网格")
+    except OrgRuleError as exc:
+        raise _rule(exc) from exc
+    existing = session.scalar(
+        select(Link).where(
+            Link.kind == kind.value,
+            Link.source_id == source.id,
+            Link.target_id == data["target_id"],
+            Link.active_key == 0,
+        )
+    )
+    if existing is not None:
+        return existing  # asking twice for the same link is not an error
+    link = Link(kind=kind.value, source_id=source.id, target_id=data["target_id"])
+    session.add(link)
+    session.flush()
+    uow.emit(
+        _event(
+            "link.created",
+            queries.link_dict(link) | {"created_at": link.created_at.isoformat()},
+            unit,
+            f"links/{link.id}",
+        )
+    )
+    return link
+
+
+def end_link(uow, actor: Actor, link_id: int) -> Link:
+    _require(actor, "link.change")
+    session = uow.session
+    link = session.get(Link, link_id)
+    if link is None or link.active_key != 0:
+        raise not_found("联系关系", "link")
+    unit = _link_target_unit(session, LinkKind(link.kind), link.target_id)
+    if unit is None or not actor.covers(unit.path):
+        raise DomainError("out_of_scope")
+    link.active_key = link.id
+    link.ended_at = utcnow()
+    data = queries.link_dict(link) | {
+        "created_at": link.created_at.isoformat(),
+        "ended_at": link.ended_at.isoformat(),
+    }
+    uow.emit(_event("link.ended", data, unit, f"links/{link.id}"))
+    return link

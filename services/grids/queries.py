@@ -1,0 +1,260 @@
+"""Read side of the grids service: scoped queries over its own tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from services.grids.domain import (
+    LEVEL_LABELS,
+    LINK_LABELS,
+    ROLE_LABELS,
+    Actor,
+    Level,
+    LinkKind,
+    Role,
+    mask_id_number,
+    mask_phone,
+)
+from services.grids.models import Department, Household, Link, OrgUnit, Person, Resident
+
+
+def in_scope(path_column, paths: tuple[str, ...] | list[str]):
+    """SQL: the row's org path lies under one of `paths` (false when there are none)."""
+    if not paths:
+        return path_column.is_(None) & path_column.isnot(None)
+    return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
+
+
+def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), int(total or 0)
+
+
+def org_unit_dict(unit: OrgUnit) -> dict:
+    return {
+        "id": unit.id,
+        "parent_id": unit.parent_id,
+        "level": unit.level,
+        "level_label": LEVEL_LABELS[Level(unit.level)],
+        "code": unit.code,
+        "name": unit.name,
+        "path": unit.path,
+    }
+
+
+def tree(session: Session, actor: Actor, root_id: int | None, depth: int) -> list[dict]:
+    """The actor's part of the tree as nested nodes, `depth` levels below each root."""
+    if root_id is not None:
+        root = session.get(OrgUnit, root_id)
+        if root is None or not actor.covers(root.path):
+            return []
+        roots = [root.path]
+    else:
+        roots = list(actor.scope_paths)
+    units = session.scalars(select(OrgUnit).where(in_scope(OrgUnit.path, roots)).order_by(OrgUnit.code)).all()
+    nodes = {u.id: {**org_unit_dict(u), "children": []} for u in units}
+    top = []
+    for unit in units:
+        node = nodes[unit.id]
+        if unit.path in roots:
+            top.append(node)
+        elif unit.parent_id in nodes:
+            nodes[unit.parent_id]["children"].append(node)
+    _prune(top, depth)
+    return top
+
+
+def _prune(nodes: list[dict], depth: int) -> None:
+    for node in nodes:
+        if depth == 0:
+            node["children"] = []
+        else:
+            _prune(node["children"], depth - 1)
+
+
+def person_dict(person: Person, sees_pii: bool) -> dict:
+    return {
+        "id": person.id,
+        "code": person.code,
+        "name": person.name,
+        "phone": person.phone if sees_pii else mask_phone(person.phone),
+        "id_number": person.id_number if sees_pii else mask_id_number(person.id_number),
+        "roles": list(person.roles),
+        "role_labels": [ROLE_LABELS[Role(r)] for r in person.roles],
+        "org_unit_id": person.org_unit_id,
+        "department_id": person.department_id,
+        "team_id": person.team_id,
+        "username": person.username,
+        "active": person.active,
+    }
+
+
+def people(session: Session, actor: Actor, org_unit_id, role, q, page, per_page) -> tuple[list, int]:
+    query = (
+        select(Person)
+        .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
+        .where(in_scope(OrgUnit.path, actor.scope_paths))
+        .order_by(Person.id)
+    )
+    if org_unit_id is not None:
+        unit = session.get(OrgUnit, org_unit_id)
+        query = query.where(OrgUnit.path.startswith(unit.path if unit else "//none"))
+    if role:
+        # roles is a JSON list; match the quoted value so `member` does not match `team_member`
+        query = query.where(cast(Person.roles, Text).contains(f'"{role}"'))
+    if q:
+        query = query.where(Person.name.contains(q, autoescape=True))
+    return paginate(session, query, page, per_page)
+
+
+def household_dict(household: Household, residents: list[Resident], sees_pii: bool) -> dict:
+    def phone(value):
+        return value if sees_pii else mask_phone(value)
+
+    return {
+        "id": household.id,
+        "code": household.code,
+        "grid_id": household.grid_id,
+        "address": household.address,
+        "head_name": household.head_name,
+        "phone": phone(household.phone),
+        "residents": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "relation": r.relation,
+                "phone": phone(r.phone),
+                "id_number": r.id_number if sees_pii else mask_id_number(r.id_number),
+            }
+            for r in residents
+        ],
+    }
+
+
+def households(
+    session: Session, actor: Actor, grid_id, org_unit_id, page, per_page
+) -> tuple[list[dict], int]:
+    query = (
+        select(Household)
+        .join(OrgUnit, OrgUnit.id == Household.grid_id)
+        .where(in_scope(OrgUnit.path, actor.scope_paths))
+        .order_by(Household.id)
+    )
+    if grid_id is not None:
+        query = query.where(Household.grid_id == grid_id)
+    if org_unit_id is not None:
+        unit = session.get(OrgUnit, org_unit_id)
+        query = query.where(OrgUnit.path.startswith(unit.path if unit else "//none"))
+    rows, total = paginate(session, query, page, per_page)
+    residents = residents_of(session, [h.id for h in rows])
+    return [household_dict(h, residents.get(h.id, []), actor.sees_pii) for h in rows], total
+
+
+def residents_of(session: Session, household_ids: list[int]) -> dict[int, list[Resident]]:
+    by_household: dict[int, list[Resident]] = {}
+    if household_ids:
+        for r in session.scalars(
+            select(Resident).where(Resident.household_id.in_(household_ids)).order_by(Resident.id)
+        ):
+            by_household.setdefault(r.household_id, []).append(r)
+    return by_household
+
+
+def link_dict(link: Link) -> dict:
+    return {
+        "id": link.id,
+        "kind": link.kind,
+        "kind_label": LINK_LABELS[LinkKind(link.kind)],
+        "source_id": link.source_id,
+        "target_id": link.target_id,
+        "active": link.active_key == 0,
+        "created_at": link.created_at,
+        "ended_at": link.ended_at,
+    }
+
+
+def target_path_join(query: Select) -> tuple[Select, object]:
+    """Join each link to the org unit it concerns (a household's grid, or the grid/village)."""
+    house = aliased(Household)
+    unit = aliased(OrgUnit)
+    query = query.outerjoin(
+        house, (Link.kind == LinkKind.member_household.value) & (house.id == Link.target_id)
+    ).join(unit, unit.id == func.coalesce(house.grid_id, Link.target_id))
+    return query, unit
+
+
+def links(session: Session, actor: Actor, kind, source_id, target_id, page, per_page) -> tuple[list, int]:
+    query, unit = target_path_join(select(Link))
+    query = query.where(in_scope(unit.path, actor.scope_paths), Link.active_key == 0).order_by(Link.id)
+    if kind:
+        query = query.where(Link.kind == kind)
+    if source_id is not None:
+        query = query.where(Link.source_id == source_id)
+    if target_id is not None:
+        query = query.where(Link.target_id == target_id)
+    return paginate(session, query, page, per_page)
+
+
+def departments(session: Session, actor: Actor) -> list[Department]:
+    """Departments are visible to everyone signed in: any level may need to route to one."""
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def people_with_role_at(session: Session, role: Role, unit_ids: list[int]) -> list[Person]:
+    candidates = session.scalars(select(Person).where(Person.org_unit_id.in_(unit_ids), Person.active)).all()
+    return [p for p in candidates if role.value in p.roles]
+
+
+def linked_sources(session: Session, kind: LinkKind, target_ids: list[int]) -> list[int]:
+    return list(
+        session.scalars(
+            select(Link.source_id).where(
+                Link.kind == kind.value, Link.target_id.in_(target_ids), Link.active_key == 0
+            )
+        )
+    )
+
+
+def linked_targets(session: Session, kind: LinkKind, source_ids: list[int]) -> list[int]:
+    return list(
+        session.scalars(
+            select(Link.target_id).where(
+                Link.kind == kind.value, Link.source_id.in_(source_ids), Link.active_key == 0
+            )
+        )
+    )
+
+
+def units_under(session: Session, path: str) -> list[OrgUnit]:
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(path)).order_by(OrgUnit.path)))
+
+
+def units_by_id(session: Session, ids: list[int]) -> list[OrgUnit]:
+    return (
+        list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)).order_by(OrgUnit.id))) if ids else []
+    )
+
+
+def responsible_for_grid(session: Session, grid: OrgUnit) -> dict:
+    """Who answers for a grid: its grid workers, the cadres linked to it, the village
+    secretary, and the team cadres linked to its village."""
+    village_id = grid.parent_id
+    team_ids = linked_sources(session, LinkKind.team_village, [village_id])
+    team_cadres = (
+        session.scalars(select(Person.id).where(Person.team_id.in_(team_ids), Person.active)).all()
+        if team_ids
+        else []
+    )
+    return {
+        "grid_id": grid.id,
+        "village_id": village_id,
+        "org_path": grid.path,
+        "grid_workers": [p.id for p in people_with_role_at(session, Role.grid_worker, [grid.id])],
+        "cadres": linked_sources(session, LinkKind.cadre_grid, [grid.id]),
+        "village_secretaries": [
+            p.id for p in people_with_role_at(session, Role.village_secretary, [village_id])
+        ],
+        "team_cadres": list(team_cadres),
+    }

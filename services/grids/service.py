@@ -1,0 +1,247 @@
+"""grids service: nameko entrypoints only translate between the bus and the use cases."""
+
+from __future__ import annotations
+
+import base64
+
+from nameko.rpc import rpc
+
+from common.config import is_production
+from common.contracts import grids as contracts
+from common.contracts.base import load
+from common.db import Database
+from common.errors import DomainError, not_found
+from services.grids import commands, importing, queries
+from services.grids.demo import DEMO_PASSWORD
+from services.grids.domain import Actor, Level, LinkKind, may
+from services.grids.models import Base, Household, OrgUnit, OutboxMessage, Person, ProcessedEvent
+
+expected = (DomainError,)
+
+
+def _actor(claims: dict) -> Actor:
+    return Actor.from_claims({**claims, "sub": claims["id"]})
+
+
+def _page(items: list, total: int, query: dict) -> dict:
+    return {"items": items, "meta": {"page": query["page"], "per_page": query["per_page"], "total": total}}
+
+
+class GridsService:
+    name = "grids"
+
+    db = Database(Base, OutboxMessage, ProcessedEvent)
+
+    @rpc
+    def ping(self) -> str:
+        return "pong"
+
+    # -- authentication ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def authenticate(self, username: str, password: str) -> dict:
+        with self.db() as uow:
+            return commands.authenticate(
+                uow.session, username, password, refuse_password=DEMO_PASSWORD if is_production() else None
+            )
+
+    # -- org tree ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def tree(self, actor: dict, query: dict | None = None) -> list[dict]:
+        q = load(contracts.TreeQuery(), query)
+        with self.db() as uow:
+            return contracts.TreeNode(many=True).dump(
+                queries.tree(uow.session, _actor(actor), q["root_id"], q["depth"])
+            )
+
+    @rpc(expected_exceptions=expected)
+    def org_unit(self, actor: dict, unit_id: int) -> dict:
+        with self.db() as uow:
+            unit = uow.session.get(OrgUnit, unit_id)
+            who = _actor(actor)
+            if unit is None or not (who.covers(unit.path) or who.sees_ancestor_of(unit.path)):
+                raise not_found("组织", "org unit")
+            return contracts.OrgUnit().dump(queries.org_unit_dict(unit))
+
+    @rpc(expected_exceptions=expected)
+    def create_org_unit(self, actor: dict, payload: dict) -> dict:
+        data = load(contracts.OrgUnitCreate(), payload)
+        with self.db() as uow:
+            unit = commands.create_org_unit(uow, _actor(actor), data)
+            uow.commit()
+            return contracts.OrgUnit().dump(queries.org_unit_dict(unit))
+
+    # -- people -----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def people(self, actor: dict, query: dict | None = None) -> dict:
+        q = load(contracts.PeopleQuery(), query)
+        who = _actor(actor)
+        with self.db() as uow:
+            rows, total = queries.people(
+                uow.session, who, q["org_unit_id"], q["role"], q["q"], q["page"], q["per_page"]
+            )
+            return contracts.PersonPage().dump(
+                _page([queries.person_dict(p, who.sees_pii) for p in rows], total, q)
+            )
+
+    @rpc(expected_exceptions=expected)
+    def person(self, actor: dict, person_id: int) -> dict:
+        who = _actor(actor)
+        with self.db() as uow:
+            person = uow.session.get(Person, person_id)
+            unit = uow.session.get(OrgUnit, person.org_unit_id) if person else None
+            if person is None or not (who.covers(unit.path) or person.id == who.person_id):
+                raise not_found("人员", "person")
+            return contracts.Person().dump(
+                queries.person_dict(person, who.sees_pii or person.id == who.person_id)
+            )
+
+    @rpc(expected_exceptions=expected)
+    def create_person(self, actor: dict, payload: dict) -> dict:
+        data = load(contracts.PersonCreate(), payload)
+        who = _actor(actor)
+        with self.db() as uow:
+            person = commands.create_person(uow, who, data)
+            uow.commit()
+            return contracts.Person().dump(queries.person_dict(person, who.sees_pii))
+
+    # -- households -------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def households(self, actor: dict, query: dict | None = None) -> dict:
+        q = load(contracts.HouseholdsQuery(), query)
+        with self.db() as uow:
+            items, total = queries.households(
+                uow.session, _actor(actor), q["grid_id"], q["org_unit_id"], q["page"], q["per_page"]
+            )
+            return contracts.HouseholdPage().dump(_page(items, total, q))
+
+    @rpc(expected_exceptions=expected)
+    def household(self, actor: dict, household_id: int) -> dict:
+        who = _actor(actor)
+        with self.db() as uow:
+            household = uow.session.get(Household, household_id)
+            grid = uow.session.get(OrgUnit, household.grid_id) if household else None
+            if household is None or not who.covers(grid.path):
+                raise not_found("户", "household")
+            residents = queries.residents_of(uow.session, [household.id]).get(household.id, [])
+            return contracts.Household().dump(queries.household_dict(household, residents, who.sees_pii))
+
+    @rpc(expected_exceptions=expected)
+    def create_household(self, actor: dict, payload: dict) -> dict:
+        data = load(contracts.HouseholdCreate(), payload)
+        who = _actor(actor)
+        with self.db() as uow:
+            household = commands.create_household(uow, who, data)
+            uow.commit()
+            return contracts.Household().dump(queries.household_dict(household, [], who.sees_pii))
+
+    # -- links and departments --------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def links(self, actor: dict, query: dict | None = None) -> dict:
+        q = load(contracts.LinksQuery(), query)
+        with self.db() as uow:
+            rows, total = queries.links(
+                uow.session,
+                _actor(actor),
+                q["kind"],
+                q["source_id"],
+                q["target_id"],
+                q["page"],
+                q["per_page"],
+            )
+            return contracts.LinkPage().dump(_page([queries.link_dict(link) for link in rows], total, q))
+
+    @rpc(expected_exceptions=expected)
+    def create_link(self, actor: dict, payload: dict) -> dict:
+        data = load(contracts.LinkCreate(), payload)
+        with self.db() as uow:
+            link = commands.create_link(uow, _actor(actor), data)
+            uow.commit()
+            return contracts.Link().dump(queries.link_dict(link))
+
+    @rpc(expected_exceptions=expected)
+    def end_link(self, actor: dict, link_id: int) -> dict:
+        with self.db() as uow:
+            link = commands.end_link(uow, _actor(actor), link_id)
+            uow.commit()
+            return contracts.Link().dump(queries.link_dict(link))
+
+    @rpc(expected_exceptions=expected)
+    def departments(self, actor: dict) -> list[dict]:
+        with self.db() as uow:
+            return contracts.Department(many=True).dump(queries.departments(uow.session, _actor(actor)))
+
+    # -- bulk import ------------------------------------------------------------------
+
+    @rpc(expected_exceptions=expected)
+    def import_file(self, actor: dict, kind: str, filename: str, content_b64: str) -> dict:
+        load(contracts.ImportRequest(), {"kind": kind})
+        who = _actor(actor)
+        if not may(who, "import"):
+            raise DomainError("forbidden")
+        with self.db() as uow:
+            try:
+                report = importing.run_import(uow, kind, filename, base64.b64decode(content_b64))
+            except importing.ImportUnreadable as exc:
+                raise DomainError("import_unreadable", {"detail": exc.detail}) from exc
+            except importing.ImportInvalid as exc:
+                raise DomainError("import_invalid", {"count": len(exc.errors)}, {"rows": exc.errors}) from exc
+            # Every change an import makes is evented with its place: all must lie in the importer's scope.
+            if any(not who.covers(event.org_path) for event in uow.events):
+                raise DomainError("out_of_scope")
+            uow.commit()
+            return contracts.ImportReport().dump(report)
+
+    # -- look-ups for other services (no actor: the bus is trusted) ------------------
+
+    @rpc(expected_exceptions=expected)
+    def subtree(self, org_unit_id: int) -> list[dict]:
+        with self.db() as uow:
+            unit = uow.session.get(OrgUnit, org_unit_id)
+            if unit is None:
+                raise not_found("组织", "org unit")
+            return [queries.org_unit_dict(u) for u in queries.units_under(uow.session, unit.path)]
+
+    @rpc
+    def org_units(self, ids: list[int]) -> list[dict]:
+        with self.db() as uow:
+            return [queries.org_unit_dict(u) for u in queries.units_by_id(uow.session, ids)]
+
+    @rpc(expected_exceptions=expected)
+    def responsible_for_grid(self, grid_id: int) -> dict:
+        with self.db() as uow:
+            grid = uow.session.get(OrgUnit, grid_id)
+            if grid is None or grid.level != Level.grid.value:
+                raise not_found("网格", "grid")
+            return queries.responsible_for_grid(uow.session, grid)
+
+    @rpc(expected_exceptions=expected)
+    def responsible_for_household(self, household_id: int) -> dict:
+        with self.db() as uow:
+            household = uow.session.get(Household, household_id)
+            if household is None:
+                raise not_found("户", "household")
+            grid = uow.session.get(OrgUnit, household.grid_id)
+            members = queries.linked_sources(uow.session, LinkKind.member_household, [household.id])
+            return {"household_id": household.id, "members": members} | queries.responsible_for_grid(
+                uow.session, grid
+            )
+
+    @rpc(expected_exceptions=expected)
+    def person_links(self, person_id: int) -> dict:
+        with self.db() as uow:
+            person = uow.session.get(Person, person_id)
+            if person is None:
+                raise not_found("人员", "person")
+            return {
+                "person": queries.person_dict(person, sees_pii=False),
+                "households": queries.linked_targets(uow.session, LinkKind.member_household, [person.id]),
+                "grids": queries.linked_targets(uow.session, LinkKind.cadre_grid, [person.id]),
+                "villages": queries.linked_targets(uow.session, LinkKind.team_village, [person.team_id])
+                if person.team_id
+                else [],
+            }

@@ -1,0 +1,18 @@
+"""tasks service: nameko entrypoints over the domain code."""
+
+from __future__ import annotations
+
+from nameko.rpc import rpc
+
+from common.db import Database
+from services.tasks.models import Base, OutboxMessage, ProcessedEvent
+
+
+class TasksService:
+    name = "tasks"
+
+    db = Database(Base, OutboxMessage, ProcessedEvent)
+
+    @rpc
+    def ping(self) -> str:
+        return "pong"
