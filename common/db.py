@@ -41,7 +41,7 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed and leaves loaded objects readable
         self.session.close()
 
     def emit(self, event: DomainEvent) -> None:

@@ -31,9 +31,7 @@ def main() -> int:
         counts = seed_demo(uow, hasher.hash(DEMO_PASSWORD))
         uow.commit()
     print("demo: seeded " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print(
-        "demo accounts (password %s): %s" % (DEMO_PASSWORD, ", ".join(a["username"] for a in DEMO_ACCOUNTS))
-    )
+    print(f"demo accounts (password {DEMO_PASSWORD}): " + ", ".join(a["username"] for a in DEMO_ACCOUNTS))
     return 0
 
 

@@ -1,0 +1,78 @@
+"""The shared package: errors that cross the bus, messages, the CloudEvents envelope."""
+
+from datetime import datetime, timezone
+
+import pytest
+from nameko.exceptions import deserialize, serialize
+
+from common.contracts.base import load
+from common.contracts.grids import PersonCreate
+from common.contracts.messages import to_english
+from common.errors import DomainError, not_found
+from common.events import DomainEvent, event_type, to_cloudevent
+from common.storage import normalize_url
+
+
+def test_domain_error_survives_the_bus():
+    error = DomainError("validation_failed", {"detail": "x"}, {"name": ["必填项"]})
+    back = deserialize(serialize(error))
+    assert isinstance(back, DomainError)
+    assert (back.code, back.params, back.fields, back.status) == (
+        "validation_failed",
+        {"detail": "x"},
+        {"name": ["必填项"]},
+        422,
+    )
+
+
+def test_messages_in_both_languages():
+    error = not_found("网格", "grid")
+    assert error.message("zh") == "找不到网格"
+    assert error.message("en") == "grid not found"
+    assert DomainError("service_timeout", {"service": "tasks"}).message() == "tasks 服务响应超时,请稍后重试"
+
+
+def test_validation_errors_are_chinese_and_translate():
+    with pytest.raises(DomainError) as caught:
+        load(PersonCreate(), {"code": "a", "name": "", "roles": [], "extra": 1})
+    fields = caught.value.fields
+    assert fields["org_unit_id"] == ["必填项"]
+    assert fields["extra"] == ["不认识的字段"]
+    assert fields["name"] == ["长度应在 1 到 50 之间"]
+    english = to_english(fields)
+    assert english["org_unit_id"] == ["Missing data for required field."]
+    assert english["name"] == ["Length must be between 1 and 50."]
+
+
+def test_cloudevent_envelope():
+    event = DomainEvent(
+        service="tasks", name="task.dispatched", data={"a": 1}, subject="tasks/1", org_path="/1/"
+    )
+    assert event.type == "grassroots.tasks.task.dispatched.v1" == event_type("tasks", "task.dispatched")
+    body = to_cloudevent(
+        id=event.id,
+        type=event.type,
+        source="/grassroots/tasks",
+        time=datetime(2026, 1, 2, 3, 4, 5),
+        subject=event.subject,
+        data=event.data,
+        org_path=event.org_path,
+    )
+    assert body["specversion"] == "1.0"
+    assert body["time"] == "2026-01-02T03:04:05Z"  # naive times are stored as UTC
+    assert body["orgpath"] == "/1/"
+    aware = to_cloudevent(
+        id="x",
+        type=event.type,
+        source="/s",
+        time=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        subject="",
+        data={},
+        org_path="/",
+    )
+    assert aware["time"] == "2026-01-02T00:00:00Z"
+
+
+def test_postgres_urls_get_psycopg2():
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
