@@ -1,5 +1,5 @@
 # The two commands that matter: `make up` and `make test` (see README.md).
-.PHONY: up test lint format migrate seed bench clean venv
+.PHONY: up test lint format migrate seed bench clean venv venv-dev
 
 up:
 	@scripts/up.sh

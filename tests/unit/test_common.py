@@ -1,6 +1,6 @@
 """The shared package: errors that cross the bus, messages, the CloudEvents envelope."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from nameko.exceptions import deserialize, serialize
@@ -65,7 +65,7 @@ def test_cloudevent_envelope():
         id="x",
         type=event.type,
         source="/s",
-        time=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        time=datetime(2026, 1, 2, tzinfo=UTC),
         subject="",
         data={},
         org_path="/",
