@@ -8,6 +8,8 @@ Messages live in one catalogue keyed by the stable machine code.
 
 from __future__ import annotations
 
+import json
+
 from nameko.exceptions import deserialize_to_instance
 
 # code: (HTTP status, Chinese message, English message). Messages may use {params}.
@@ -51,11 +53,17 @@ class _Safe(dict):
 class DomainError(Exception):
     """A refusal the caller can act on. Args stay JSON-serialisable for the bus."""
 
-    def __init__(self, code: str, params: dict | None = None, fields: dict | None = None):
-        super().__init__(code, params or {}, fields or {})
+    def __init__(self, code: str, params: dict | str | None = None, fields: dict | str | None = None):
+        # nameko stringifies every non-string arg when it serialises an exception, so
+        # params and fields travel as JSON text and keep their numbers and nesting.
         self.code = code
-        self.params = params or {}
-        self.fields = fields or {}
+        self.params = json.loads(params) if isinstance(params, str) else (params or {})
+        self.fields = json.loads(fields) if isinstance(fields, str) else (fields or {})
+        super().__init__(
+            code,
+            json.dumps(self.params, ensure_ascii=False, default=str),
+            json.dumps(self.fields, ensure_ascii=False, default=str),
+        )
 
     @property
     def status(self) -> int:

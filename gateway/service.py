@@ -285,6 +285,20 @@ class GatewayService:
             self.grids, "grids", "import_file", actor, kind, filename, encoded, timeout=max(rpc_timeout(), 60)
         )
 
+    @route(
+        "GET",
+        "/api/v1/imports/<string:kind>/template",
+        summary="导入模板下载 / import template (.xlsx)",
+        tag="imports",
+    )
+    def import_template(self, request, actor, kind):
+        content = base64.b64decode(call(self.grids, "grids", "import_template", kind))
+        return Response(
+            content,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{kind}-template.xlsx"'},
+        )
+
     # -- personal inbox ---------------------------------------------------------------
 
     @route(

@@ -348,11 +348,14 @@ class _Importer:
         """Only the attributes whose column is in the file: a missing column leaves data alone."""
         return {k: v for k, v in values.items() if self.attr_fields.get(k, k) in self.present}
 
-    def count(self, changed: bool) -> None:
+    def count(self, changed: bool) -> bool:
+        """Count an existing row as updated or unchanged; every change is evented, so that
+        the importer's scope can be checked against what it touched."""
         if changed:
             self.updated += 1
         else:
             self.unchanged += 1
+        return changed
 
     def validate(self) -> None:
         raise NotImplementedError
@@ -426,7 +429,12 @@ class _TreeImport(_Importer):
                 if row["level"] != level:
                     continue
                 if row["code"] in self.stored:
-                    self.count(_update(self.stored[row["code"]], {"name": row["name"]}))
+                    unit = self.stored[row["code"]]
+                    if self.count(_update(unit, {"name": row["name"]})):
+                        data = {"id": unit.id, "code": unit.code, "name": unit.name, "level": unit.level}
+                        self.emit(
+                            "org_unit.updated", data, subject=f"org_units/{unit.id}", org_path=unit.path
+                        )
                     continue
                 parent = units[row["parent_code"]] if row["parent_code"] else None
                 unit = OrgUnit(
@@ -529,18 +537,20 @@ class _PeopleImport(_Importer):
             if set(person.roles or ()) == set(values["roles"]):
                 values["roles"] = person.roles  # the same roles in another order are no change
             assigned = (values["roles"], values["org_unit_id"]) != (person.roles, person.org_unit_id)
-            self.count(_update(person, self.upsert_fields(values)))
+            changed = self.count(_update(person, self.upsert_fields(values)))
             if assigned:
                 self._assigned(person)
+            elif changed:
+                self._assigned(person, "person.updated")
         self.session.add_all(new)
         self.session.flush()
         for person in new:
             self._assigned(person)
         self.created += len(new)
 
-    def _assigned(self, person: Person) -> None:
+    def _assigned(self, person: Person, name: str = "person.assigned") -> None:
         self.emit(
-            "person.assigned",
+            name,
             {
                 "id": person.id,
                 "code": person.code,
@@ -583,6 +593,7 @@ class _HouseholdsImport(_Importer):
 
     def apply(self) -> None:
         new: list[Household] = []
+        paths = {grid.id: grid.path for grid in self.grids.values()}
         for row in self.rows:
             values = {
                 "grid_id": self.grids[row["grid_code"]].id,
@@ -593,11 +604,25 @@ class _HouseholdsImport(_Importer):
             household = self.stored.get(row["code"])
             if household is None:
                 new.append(Household(code=row["code"], **values))
-            else:
-                self.count(_update(household, self.upsert_fields(values)))
+                continue
+            old_grid_id = household.grid_id
+            if self.count(_update(household, self.upsert_fields(values))):
+                if household.grid_id != old_grid_id:  # a move touches the grid it leaves too
+                    paths.setdefault(old_grid_id, self.session.get(OrgUnit, old_grid_id).path)
+                    self.emit(
+                        "household.moved",
+                        {"id": household.id, "code": household.code, "from_grid_id": old_grid_id},
+                        subject=f"households/{household.id}",
+                        org_path=paths[old_grid_id],
+                    )
+                self.emit(
+                    "household.updated",
+                    {"id": household.id, "code": household.code, "grid_id": household.grid_id},
+                    subject=f"households/{household.id}",
+                    org_path=paths[household.grid_id],
+                )
         self.session.add_all(new)
         self.session.flush()
-        paths = {grid.id: grid.path for grid in self.grids.values()}
         for household in new:
             self.emit(
                 "household.created",

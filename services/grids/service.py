@@ -196,6 +196,11 @@ class GridsService:
             uow.commit()
             return contracts.ImportReport().dump(report)
 
+    @rpc(expected_exceptions=expected)
+    def import_template(self, kind: str) -> str:
+        load(contracts.ImportRequest(), {"kind": kind})
+        return base64.b64encode(importing.template_xlsx(kind)).decode("ascii")
+
     # -- look-ups for other services (no actor: the bus is trusted) ------------------
 
     @rpc(expected_exceptions=expected)

@@ -182,6 +182,51 @@ def test_platform_end_to_end(platform):
         == 422
     )
 
+    # bulk import through the gateway: a template, a valid file, a bad one (nothing written), out of scope
+    r = requests.get(base + "/api/v1/imports/households/template", headers=leader, timeout=10)
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    grid = requests.get(base + "/api/v1/org/tree", headers=leader, timeout=10).json()[0]["children"][0][
+        "children"
+    ][0]
+    good = f"户编号,网格编码,地址,户主,联系电话\nH-E2E-1,{grid['code']},一组1号,陈一,13900002222\n"
+    r = requests.post(
+        base + "/api/v1/imports/households",
+        headers=leader,
+        files={"file": ("h.csv", good.encode())},
+        timeout=30,
+    )
+    assert r.status_code == 200 and r.json()["created"] == 1, r.text
+    r = requests.post(
+        base + "/api/v1/imports/households",
+        headers=leader,
+        files={"file": ("h.csv", good.encode())},
+        timeout=30,
+    )
+    assert (r.json()["created"], r.json()["updated"], r.json()["unchanged"]) == (0, 0, 1)
+    bad = good + "H-E2E-2,NOPE,二组2号,陈二,123\n"
+    r = requests.post(
+        base + "/api/v1/imports/households",
+        headers=leader,
+        files={"file": ("h.csv", bad.encode())},
+        timeout=30,
+    )
+    assert r.status_code == 422 and r.json()["code"] == "import_invalid"
+    assert {e["row"] for e in r.json()["errors"]["rows"]} == {3}
+    r = requests.post(
+        base + "/api/v1/imports/households",
+        headers=other,
+        files={"file": ("h.csv", good.replace("陈一", "改名").encode())},
+        timeout=30,
+    )
+    assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
+    r = requests.post(
+        base + "/api/v1/imports/households",
+        headers=worker,
+        files={"file": ("h.csv", good.encode())},
+        timeout=30,
+    )
+    assert r.status_code == 403
+
     # a stopped service: 503 within the timeout, never a hang; readiness says which
     platform.kill("grids")
     started = time.monotonic()

@@ -15,6 +15,8 @@ from common.storage import normalize_url
 
 def test_domain_error_survives_the_bus():
     error = DomainError("validation_failed", {"detail": "x"}, {"name": ["必填项"]})
+    rows = DomainError("import_invalid", {"count": 2}, {"rows": [{"row": 3, "column": "地址"}]})
+    assert deserialize(serialize(rows)).fields == {"rows": [{"row": 3, "column": "地址"}]}
     back = deserialize(serialize(error))
     assert isinstance(back, DomainError)
     assert (back.code, back.params, back.fields, back.status) == (

@@ -246,7 +246,7 @@ def test_reimporting_the_same_files_changes_nothing(factory):
     assert counts(factory) == before
 
 
-def test_changed_rows_update_and_only_assignments_emit(factory):
+def test_changed_rows_update_and_every_change_emits(factory):
     import_everything(factory)
     seen = len(outbox(factory))
     tree = [["编码", "名称", "层级", "上级编码"], ["330100101", "东村社区", "村", "330100"]]
@@ -262,9 +262,12 @@ def test_changed_rows_update_and_only_assignments_emit(factory):
     assert (people_report.created, people_report.updated, people_report.unchanged) == (0, 2, 3)
     assert unit(factory, "330100101").name == "东村社区"
     new_events = outbox(factory)[seen:]
-    assert [(e.type, e.data["code"], e.data["roles"]) for e in new_events] == [
-        ("grassroots.grids.person.assigned.v1", "P002", ["grid_worker"])
+    assert [(e.type, e.data["code"]) for e in new_events] == [
+        ("grassroots.grids.org_unit.updated.v1", "330100101"),
+        ("grassroots.grids.person.assigned.v1", "P002"),
+        ("grassroots.grids.person.updated.v1", "P003"),
     ]
+    assert new_events[1].data["roles"] == ["grid_worker"]
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(factory):

@@ -1,0 +1,55 @@
+"""Service classes with nameko's worker_factory: entrypoints only translate; the database is a
+real SQLite file (mock only what lies outside the platform)."""
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from common.errors import DomainError
+from services.grids import commands, models as grids_models
+from services.grids.demo import DEMO_PASSWORD, seed_demo
+from services.grids.service import GridsService
+from services.notify import models as notify_models
+from services.notify.service import NotifyService
+from tests.conftest import make_uow_factory
+
+
+@pytest.fixture
+def grids(sqlite_databases):
+    uow = make_uow_factory(sqlite_databases("grids"), grids_models)
+    with uow() as u:
+        seed_demo(u, commands.hasher.hash(DEMO_PASSWORD))
+        u.commit()
+    return worker_factory(GridsService, db=uow)
+
+
+def test_grids_entrypoints_translate(grids):
+    leader = grids.authenticate("township", DEMO_PASSWORD)
+    assert leader["roles"] == ["township_leader"]
+    tree = grids.tree(leader, {"depth": 1})
+    assert tree[0]["level"] == "township" and all(c["children"] == [] for c in tree[0]["children"])
+    page = grids.households(leader, {"per_page": 3, "_": "cache-buster"})
+    assert len(page["items"]) == 3 and page["meta"]["total"] > 3
+    with pytest.raises(DomainError) as caught:
+        grids.tree(leader, {"depth": 9})
+    assert caught.value.code == "validation_failed" and "depth" in caught.value.fields
+    with pytest.raises(DomainError) as caught:
+        grids.create_household(leader, {"code": "H1"})
+    assert set(caught.value.fields) == {"grid_id", "address", "head_name"}
+    who = grids.responsible_for_household(page["items"][0]["id"])
+    assert who["members"] and who["grid_workers"]
+
+
+def test_notify_applies_a_redelivered_event_once(sqlite_databases):
+    service = worker_factory(NotifyService, db=make_uow_factory(sqlite_databases("notify"), notify_models))
+    event = {
+        "id": "00000000-0000-0000-0000-000000000001",
+        "type": "grassroots.grids.person.assigned.v1",
+        "subject": "people/7",
+        "data": {"id": 7, "roles": ["grid_worker"]},
+    }
+    service.on_person_assigned(event)
+    service.on_person_assigned(event)
+    inbox = service.inbox({"id": 7}, {})
+    assert inbox["meta"]["total"] == 1 and inbox["unread"] == 1
+    assert "网格员" in inbox["items"][0]["body"]
+    assert service.inbox({"id": 8}, {})["meta"]["total"] == 0
