@@ -5,7 +5,8 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from common.errors import DomainError
-from services.grids import commands, models as grids_models
+from services.grids import commands
+from services.grids import models as grids_models
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from services.grids.service import GridsService
 from services.notify import models as notify_models
