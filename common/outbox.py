@@ -21,7 +21,7 @@ from common.events import EXCHANGE, to_cloudevent, utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 class ConfirmingPublisher:
@@ -33,9 +33,8 @@ class ConfirmingPublisher:
         self._conn: amqp.Connection | None = None
         self._channel: amqp.Channel | None = None
         self._next_tag = 1
-        self._acked: set[int] = set()
-        self._nacked: set[int] = set()
-        self._pending: set[int] = set()
+        self._status: dict[int, bool] = {}  # delivery tag -> confirmed (True) or refused (False)
+        self._floor = 1
 
     def _connect(self) -> amqp.Channel:
         if self._channel is not None and self._conn is not None and self._conn.connected:
@@ -59,23 +58,25 @@ class ConfirmingPublisher:
         self._conn, self._channel, self._next_tag = conn, channel, 1
         return channel
 
-    def _settle(self, tags: set[int], tag: int, multiple: bool) -> None:
+    def _settle(self, tag: int, multiple: bool, ok: bool) -> None:
+        # `multiple` settles every tag up to this one that is not settled yet
+        first = self._floor if multiple else tag
+        for t in range(first, tag + 1):
+            self._status.setdefault(t, ok)
         if multiple:
-            tags.update(range(min(self._pending, default=tag), tag + 1))
-        else:
-            tags.add(tag)
+            self._floor = max(self._floor, tag + 1)
 
     def _on_ack(self, tag: int, multiple: bool) -> None:
-        self._settle(self._acked, tag, multiple)
+        self._settle(tag, multiple, True)
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
-        self._settle(self._nacked, tag, multiple)
+        self._settle(tag, multiple, False)
 
     def publish_batch(self, messages: list[tuple[str, dict]]) -> list[bool]:
         """Publish (routing_key, body) pairs; return, for each, whether the broker confirmed it."""
         channel = self._connect()
-        self._acked, self._nacked = set(), set()
-        tags = []
+        first = self._next_tag
+        self._status, self._floor = {}, first
         for routing_key, body in messages:
             msg = amqp.Message(
                 json.dumps(body, ensure_ascii=False),
@@ -85,12 +86,19 @@ class ConfirmingPublisher:
                 message_id=body["id"],
             )
             channel.basic_publish(msg, exchange=EXCHANGE, routing_key=routing_key)
-            tags.append(self._next_tag)
             self._next_tag += 1
-        self._pending = set(tags)
-        while not self._pending <= (self._acked | self._nacked):
+            if self._next_tag % 100 == 0:
+                self._drain_ready()  # read acks as they come, so the wait at the end is short
+        while len(self._status) < len(messages):
             self._conn.drain_events(timeout=self.confirm_timeout)
-        return [tag in self._acked and tag not in self._nacked for tag in tags]
+        return [self._status.get(tag, False) for tag in range(first, self._next_tag)]
+
+    def _drain_ready(self) -> None:
+        try:
+            while True:
+                self._conn.drain_events(timeout=0)
+        except TimeoutError:
+            pass
 
     def close(self) -> None:
         if self._conn is not None:
@@ -99,7 +107,6 @@ class ConfirmingPublisher:
             except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
                 pass
         self._conn = self._channel = None
-        self._pending = set()
 
 
 def relay_once(
