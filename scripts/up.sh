@@ -7,7 +7,7 @@ export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}
 export GOV_ENV=${GOV_ENV:-demo}
 export HOST=${HOST:-127.0.0.1} PORT=${PORT:-8000}
 export WEB_SERVER_ADDRESS=${WEB_SERVER_ADDRESS:-$HOST:$PORT}
-export PYTHONPATH=$PWD PYTHONWARNINGS=ignore::DeprecationWarning
+export PYTHONPATH=$PWD PYTHONWARNINGS=ignore
 
 scripts/venv.sh requirements.txt
 PY=.venv/bin/python scripts/ensure_broker.sh

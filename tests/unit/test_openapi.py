@@ -1,0 +1,32 @@
+"""The OpenAPI document is valid OpenAPI 3 and describes every route with its errors."""
+
+from openapi_spec_validator import validate
+
+from gateway.http import ROUTES, openapi_path
+from gateway.openapi import build_spec
+
+
+def test_spec_is_valid_openapi_3():
+    spec = build_spec()
+    validate(spec)
+    assert spec["openapi"].startswith("3.")
+
+
+def test_every_route_is_documented_with_problems():
+    spec = build_spec()
+    for route in ROUTES:
+        path, _ = openapi_path(route.path)
+        operation = spec["paths"][path][route.method.lower()]
+        assert operation["summary"]
+        if route.auth:
+            assert operation["security"] == [{"bearer": []}]
+            assert "401" in operation["responses"] and "403" in operation["responses"]
+        assert "503" in operation["responses"] and "504" in operation["responses"]
+    assert spec["components"]["schemas"]["Problem"]["properties"]["code"]["type"] == "string"
+    tree = spec["paths"]["/api/v1/org-units/{unit_id}"]["get"]
+    assert tree["parameters"][0] == {
+        "in": "path",
+        "name": "unit_id",
+        "required": True,
+        "schema": {"type": "integer"},
+    }
