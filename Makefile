@@ -22,7 +22,7 @@ seed: venv
 	PYTHONPATH=. .venv/bin/python scripts/seed_demo.py
 
 bench: venv-dev
-	PYTHONPATH=. .venv/bin/python -m bench
+	PYTHONPATH=. PYTHONWARNINGS=ignore .venv/bin/python -m bench $(BENCH)
 
 clean:
 	rm -rf var/

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from common.config import database_url
+from common.contracts.events import validate_event
 from common.events import DomainEvent, source_of, utcnow
 from common.outbox import ConfirmingPublisher, relay_once
 from common.storage import make_engine
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.session.close()
 
     def emit(self, event: DomainEvent) -> None:
+        validate_event(event.type, event.data)  # the catalogue is a contract; break it loudly
         self.events.append(event)
 
     def first_delivery(self, event_id: str, handler: str) -> bool:

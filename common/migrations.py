@@ -26,7 +26,8 @@ def alembic_config(service: str, url: str | None = None) -> Config:
 
 
 def upgrade(service: str, url: str | None = None) -> None:
-    command.upgrade(alembic_config(service, url), "head")
+    # "heads": a service may keep one migration branch per capability (see services/tasks)
+    command.upgrade(alembic_config(service, url), "heads")
 
 
 def run_env(target_metadata) -> None:

@@ -24,11 +24,13 @@ else
 fi
 
 case "$process" in
+    # module:Class, because a module also imports the mixins its service is composed of
     gateway)
-        exec nameko run --config "$config" gateway.service "$@"
+        exec nameko run --config "$config" gateway.service:GatewayService "$@"
         ;;
     grids | tasks | scoring | notify)
-        exec nameko run --config "$config" "services.$process.service" "$@"
+        class="$(printf '%s' "$process" | cut -c1 | tr a-z A-Z)$(printf '%s' "$process" | cut -c2-)Service"
+        exec nameko run --config "$config" "services.$process.service:$class" "$@"
         ;;
     migrate)
         exec python -m common.migrations "$@"

@@ -1,32 +1,20 @@
-"""gateway service: HTTP in, RPC out. Each entrypoint only translates."""
+"""gateway service: HTTP in, RPC out. Each entrypoint only translates.
+
+Routes live in gateway/routes/, one mixin per area; this class composes them and holds
+what they share: the RPC proxies and the token secret.
+"""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-from pathlib import Path
-
-import eventlet
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
-from werkzeug.wrappers import Response
 
-from common.config import SERVICES
-from common.contracts import grids as g
-from common.contracts import notify as n
-from common.contracts.base import load
-from common.errors import DomainError
+from common.remote import rpc_timeout
 from gateway import auth
-from gateway.http import json_response, route, unmatched
-from gateway.openapi import DOCS_HTML, build_spec
-from gateway.remote import call, rpc_timeout
-
-try:
-    from swagger_ui_bundle import swagger_ui_path
-except ImportError:  # the docs page is a nicety; the API does not depend on it
-    swagger_ui_path = None
-
-READINESS_TIMEOUT = 2.0
+from gateway.http import unmatched
+from gateway.routes.inbox import InboxRoutes
+from gateway.routes.operations import OperationsRoutes
+from gateway.routes.org import OrgRoutes
 
 
 def _proxy(name: str) -> RpcProxy:
@@ -35,7 +23,7 @@ def _proxy(name: str) -> RpcProxy:
     return RpcProxy(name, expiration=rpc_timeout())
 
 
-class GatewayService:
+class GatewayService(OperationsRoutes, OrgRoutes, InboxRoutes):
     name = "gateway"
 
     grids = _proxy("grids")
@@ -44,284 +32,6 @@ class GatewayService:
     notify = _proxy("notify")
 
     jwt_secret = auth.load_secret()
-    _spec: dict | None = None
-
-    # -- operations -------------------------------------------------------------------
-
-    @route("GET", "/healthz", summary="进程存活 / liveness", tag="operations", auth=False)
-    def healthz(self, request):
-        return {"status": "ok"}
-
-    @route(
-        "GET", "/readyz", summary="就绪:消息总线与各服务均可应答 / readiness", tag="operations", auth=False
-    )
-    def readyz(self, request):
-        pool = eventlet.GreenPool(len(SERVICES))
-
-        def ping(service: str) -> tuple[str, str]:
-            try:
-                call(getattr(self, service), service, "ping", timeout=READINESS_TIMEOUT)
-                return service, "ok"
-            except DomainError as error:
-                return service, error.code
-
-        checks = dict(pool.imap(ping, SERVICES))
-        ready = all(v == "ok" for v in checks.values())
-        return json_response(
-            {"status": "ready" if ready else "not_ready", "services": checks}, 200 if ready else 503
-        )
-
-    @http("GET", "/openapi.json")
-    def openapi(self, request):
-        if GatewayService._spec is None:
-            GatewayService._spec = build_spec()
-        return json_response(GatewayService._spec)
-
-    @http("GET", "/docs")
-    def docs(self, request):
-        return Response(DOCS_HTML, mimetype="text/html")
-
-    @http("GET", "/docs/static/<string:name>")
-    def docs_static(self, request, name: str):
-        if swagger_ui_path is None or "/" in name or name.startswith("."):
-            return Response("not found", status=404)
-        path = Path(swagger_ui_path) / name
-        if not path.is_file():
-            return Response("not found", status=404)
-        return Response(
-            path.read_bytes(), mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream"
-        )
-
-    # -- authentication ---------------------------------------------------------------
-
-    @route(
-        "POST",
-        "/api/v1/auth/login",
-        summary="登录,换取访问令牌 / log in",
-        tag="auth",
-        auth=False,
-        body=g.LoginRequest,
-        response=g.LoginResponse,
-    )
-    def login(self, request, body):
-        data = load(g.LoginRequest(), body)
-        actor = call(self.grids, "grids", "authenticate", data["username"], data["password"])
-        lifetime = auth.token_lifetime()
-        token = auth.issue(actor, self.jwt_secret, lifetime)
-        return {"token": token, "token_type": "Bearer", "expires_in": lifetime, "actor": actor}
-
-    @route("GET", "/api/v1/me", summary="当前登录人 / who am I", tag="auth", response=g.Actor)
-    def me(self, request, actor):
-        return {k: v for k, v in actor.items() if k != "jti"}
-
-    # -- org tree ---------------------------------------------------------------------
-
-    @route(
-        "GET",
-        "/api/v1/org/tree",
-        summary="组织架构树(本人管辖范围)/ org tree in scope",
-        tag="org",
-        query=g.TreeQuery,
-        response=g.TreeNode,
-        many=True,
-    )
-    def org_tree(self, request, actor, query):
-        return call(self.grids, "grids", "tree", actor, query)
-
-    @route(
-        "GET", "/api/v1/org-units/<int:unit_id>", summary="组织详情 / org unit", tag="org", response=g.OrgUnit
-    )
-    def org_unit(self, request, actor, unit_id):
-        return call(self.grids, "grids", "org_unit", actor, unit_id)
-
-    @route(
-        "POST",
-        "/api/v1/org-units",
-        summary="新增乡镇、村或网格 / add an org unit",
-        tag="org",
-        body=g.OrgUnitCreate,
-        response=g.OrgUnit,
-        status=201,
-        roles=["county_admin", "township_leader"],
-    )
-    def create_org_unit(self, request, actor, body):
-        return call(self.grids, "grids", "create_org_unit", actor, body)
-
-    @route(
-        "GET",
-        "/api/v1/departments",
-        summary="部门列表 / departments",
-        tag="org",
-        response=g.Department,
-        many=True,
-    )
-    def departments(self, request, actor):
-        return call(self.grids, "grids", "departments", actor)
-
-    # -- people -----------------------------------------------------------------------
-
-    @route(
-        "GET",
-        "/api/v1/people",
-        summary="人员列表 / people in scope",
-        tag="people",
-        query=g.PeopleQuery,
-        response=g.PersonPage,
-    )
-    def people(self, request, actor, query):
-        return call(self.grids, "grids", "people", actor, query)
-
-    @route(
-        "GET",
-        "/api/v1/people/<int:person_id>",
-        summary="人员详情 / a person",
-        tag="people",
-        response=g.Person,
-    )
-    def person(self, request, actor, person_id):
-        return call(self.grids, "grids", "person", actor, person_id)
-
-    @route(
-        "POST",
-        "/api/v1/people",
-        summary="新增人员 / add a person",
-        tag="people",
-        body=g.PersonCreate,
-        response=g.Person,
-        status=201,
-        roles=["county_admin", "township_leader", "village_secretary"],
-    )
-    def create_person(self, request, actor, body):
-        return call(self.grids, "grids", "create_person", actor, body)
-
-    # -- households -------------------------------------------------------------------
-
-    @route(
-        "GET",
-        "/api/v1/households",
-        summary="户列表 / households in scope",
-        tag="households",
-        query=g.HouseholdsQuery,
-        response=g.HouseholdPage,
-    )
-    def households(self, request, actor, query):
-        return call(self.grids, "grids", "households", actor, query)
-
-    @route(
-        "GET",
-        "/api/v1/households/<int:household_id>",
-        summary="户详情 / a household",
-        tag="households",
-        response=g.Household,
-    )
-    def household(self, request, actor, household_id):
-        return call(self.grids, "grids", "household", actor, household_id)
-
-    @route(
-        "POST",
-        "/api/v1/households",
-        summary="新增户 / add a household",
-        tag="households",
-        body=g.HouseholdCreate,
-        response=g.Household,
-        status=201,
-    )
-    def create_household(self, request, actor, body):
-        return call(self.grids, "grids", "create_household", actor, body)
-
-    # -- links ------------------------------------------------------------------------
-
-    @route(
-        "GET",
-        "/api/v1/links",
-        summary="联系关系(联户、联格、联村)/ links",
-        tag="links",
-        query=g.LinksQuery,
-        response=g.LinkPage,
-    )
-    def links(self, request, actor, query):
-        return call(self.grids, "grids", "links", actor, query)
-
-    @route(
-        "POST",
-        "/api/v1/links",
-        summary="建立联系关系 / create a link",
-        tag="links",
-        body=g.LinkCreate,
-        response=g.Link,
-        status=201,
-        roles=["county_admin", "township_leader", "village_secretary"],
-    )
-    def create_link(self, request, actor, body):
-        return call(self.grids, "grids", "create_link", actor, body)
-
-    @route(
-        "DELETE",
-        "/api/v1/links/<int:link_id>",
-        summary="解除联系关系 / end a link",
-        tag="links",
-        response=g.Link,
-        roles=["county_admin", "township_leader", "village_secretary"],
-    )
-    def end_link(self, request, actor, link_id):
-        return call(self.grids, "grids", "end_link", actor, link_id)
-
-    # -- imports ----------------------------------------------------------------------
-
-    @route(
-        "POST",
-        "/api/v1/imports/<string:kind>",
-        summary="批量导入(.xlsx/.csv)/ bulk import",
-        tag="imports",
-        upload=True,
-        response=g.ImportReport,
-        roles=["county_admin", "township_leader"],
-        description="kind: tree, people, households, links. 整体校验,有任何错误则不写入,并返回逐行中文错误。",
-    )
-    def import_file(self, request, actor, upload, kind):
-        filename, content = upload
-        encoded = base64.b64encode(content).decode("ascii")
-        return call(
-            self.grids, "grids", "import_file", actor, kind, filename, encoded, timeout=max(rpc_timeout(), 60)
-        )
-
-    @route(
-        "GET",
-        "/api/v1/imports/<string:kind>/template",
-        summary="导入模板下载 / import template (.xlsx)",
-        tag="imports",
-    )
-    def import_template(self, request, actor, kind):
-        content = base64.b64decode(call(self.grids, "grids", "import_template", kind))
-        return Response(
-            content,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{kind}-template.xlsx"'},
-        )
-
-    # -- personal inbox ---------------------------------------------------------------
-
-    @route(
-        "GET",
-        "/api/v1/inbox",
-        summary="我的消息 / my inbox",
-        tag="inbox",
-        query=n.InboxQuery,
-        response=n.InboxPage,
-    )
-    def inbox(self, request, actor, query):
-        return call(self.notify, "notify", "inbox", actor, query)
-
-    @route(
-        "POST",
-        "/api/v1/inbox/read",
-        summary="标记已读 / mark read",
-        tag="inbox",
-        body=n.MarkRead,
-        response=n.MarkReadResult,
-    )
-    def mark_read(self, request, actor, body):
-        return call(self.notify, "notify", "mark_read", actor, body)
 
     # -- everything else --------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""Storage: this service's own tables. Its domain tables arrive with its issue."""
+"""Storage shared by the tasks service's capabilities: the one declarative Base, the outbox
+and the processed-event log. Each capability keeps its tables in its own models.py on
+this Base, and its migrations on its own Alembic branch (taskflow, fieldwork)."""
 
 from __future__ import annotations
 

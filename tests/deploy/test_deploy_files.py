@@ -259,8 +259,8 @@ def test_entrypoint_handles_every_process():
             arms[pattern.strip()] = " ".join(body.split())
     for name in SERVICES:
         assert name in arms, f"entrypoint.sh has no case for {name}"
-        assert 'nameko run --config "$config" "services.$process.service"' in arms[name]
-    assert 'nameko run --config "$config" gateway.service' in arms["gateway"]
+        assert 'nameko run --config "$config" "services.$process.service:$class"' in arms[name]
+    assert 'nameko run --config "$config" gateway.service:GatewayService' in arms["gateway"]
     assert "python -m common.migrations" in arms["migrate"]
     assert 'config="${NAMEKO_CONFIG:-deploy/nameko.yaml}"' in text
 
@@ -291,15 +291,15 @@ def test_entrypoint_runs_each_service(run_entrypoint, service):
         "run",
         "--config",
         "deploy/nameko.yaml",
-        f"services.{service}.service",
+        f"services.{service}.service:{service.capitalize()}Service",
     ]
 
 
 def test_entrypoint_runs_gateway_migrate_and_service_variable(run_entrypoint):
-    gateway = "nameko run --config deploy/nameko.yaml gateway.service"
+    gateway = "nameko run --config deploy/nameko.yaml gateway.service:GatewayService"
     assert run_entrypoint("gateway").stdout.strip() == gateway
     assert run_entrypoint().stdout.strip() == gateway
-    assert run_entrypoint(SERVICE="tasks").stdout.split()[-1] == "services.tasks.service"
+    assert run_entrypoint(SERVICE="tasks").stdout.split()[-1] == "services.tasks.service:TasksService"
     assert run_entrypoint("migrate").stdout.strip() == "python -m common.migrations"
     assert (
         run_entrypoint("migrate", "grids", "tasks").stdout.strip()

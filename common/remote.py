@@ -1,4 +1,8 @@
-"""Calling a service over the bus with a deadline: the gateway never hangs.
+"""Calling a service over the bus with a deadline: no caller ever hangs.
+
+nameko's in-service RpcProxy waits for a reply forever; every call goes through
+`call(proxy, service, method, ...)` instead (the gateway, and services that look
+something up in another service).
 
 A stopped service (no queue bound) answers 503 at once; one that does not reply in
 time answers 504; a broker that is away answers 503. The request message expires

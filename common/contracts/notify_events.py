@@ -1,0 +1,3 @@
+"""Events of the notify service (deliveries that failed for good, and the like)."""
+
+from __future__ import annotations

@@ -1,0 +1,185 @@
+"""Events of the tasks service. Two capabilities emit here:
+
+- taskflow: catalogue, screening, review, dispatch, assignments, the task ledger;
+- fieldwork: monthly visit lists and visits, ratings, the escalation ladder for
+  matters (needs, events, mailbox items), alerts about lagging work.
+
+Scoring and notify consume these; the fields below are the contract they rely on.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from common.contracts.events import Place, register
+
+# -- taskflow --------------------------------------------------------------------------
+
+
+class TaskReceived(Place):
+    task_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    matter_code = fields.String(allow_none=True)
+    sender_id = fields.Integer(required=True, metadata={"description": "person who sent it"})
+    sender_unit_id = fields.Integer(
+        allow_none=True, metadata={"description": "department or township org unit"}
+    )
+    target_ids = fields.List(fields.Integer(), required=True, metadata={"description": "target org unit ids"})
+    deadline = fields.String(allow_none=True)
+
+
+class TaskRejected(TaskReceived):
+    reason = fields.String(
+        required=True, metadata={"description": "unknown_code | retired_code | level_not_allowed | duplicate"}
+    )
+    reason_label = fields.String(required=True)
+
+
+class TaskReviewed(Place):
+    task_id = fields.Integer(required=True)
+    matter_code = fields.String(allow_none=True)
+    actor_id = fields.Integer(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class TaskDispatched(Place):
+    task_id = fields.Integer(required=True)
+    matter_code = fields.String(required=True)
+    title = fields.String(required=True)
+    actor_id = fields.Integer(required=True)
+    village_ids = fields.List(fields.Integer(), required=True)
+    assignment_ids = fields.List(fields.Integer(), required=True)
+    deadline = fields.String(required=True)
+    major = fields.Boolean(required=True)
+
+
+class AssignmentChanged(Place):
+    """One village's (or grid's / person's) share of a task."""
+
+    assignment_id = fields.Integer(required=True)
+    task_id = fields.Integer(required=True)
+    matter_code = fields.String(required=True)
+    title = fields.String()
+    status = fields.String(required=True, metadata={"description": "the status after the change"})
+    from_status = fields.String(allow_none=True)
+    actor_id = fields.Integer(allow_none=True, metadata={"description": "who did it (None for the system)"})
+    assignee_id = fields.Integer(allow_none=True, metadata={"description": "person holding it, if any"})
+    deadline = fields.String(required=True)
+    on_time = fields.Boolean(allow_none=True, metadata={"description": "set when accepted"})
+    days_to_close = fields.Float(
+        allow_none=True, metadata={"description": "dispatch to acceptance, set when accepted"}
+    )
+    reason = fields.String(allow_none=True)
+
+
+for _name, _summary in [
+    ("assignment.assigned", "A village passed its assignment on to a grid or person"),
+    ("assignment.claimed", "Someone claimed an assignment (领办)"),
+    ("assignment.started", "Work on an assignment started"),
+    ("assignment.submitted", "An assignment was submitted with its evidence"),
+    ("assignment.accepted", "The sender accepted the work; the assignment is done"),
+    ("assignment.returned", "The work was returned with a reason"),
+    ("assignment.due_soon", "An assignment's deadline is near (reminder)"),
+    ("assignment.overdue", "An assignment passed its deadline unfinished"),
+]:
+    register("tasks", _name, AssignmentChanged, _summary)
+
+register("tasks", "task.received", TaskReceived, "A task arrived and passed screening; it waits for review")
+register("tasks", "task.rejected", TaskRejected, "Screening rejected a task (过筛驳回)")
+register("tasks", "task.approved", TaskReviewed, "The township leader approved a task")
+register("tasks", "task.returned", TaskReviewed, "The township leader returned a task to its sender")
+register("tasks", "task.dispatched", TaskDispatched, "A task was dispatched to one or more villages (派单)")
+
+
+# -- fieldwork: visits -----------------------------------------------------------------
+
+
+class VisitListIssued(Place):
+    """A member's visit list for a month (one event per member per month)."""
+
+    member_id = fields.Integer(required=True)
+    month = fields.String(required=True)
+    households = fields.Integer(required=True, metadata={"description": "households due a visit"})
+
+
+class VisitRecorded(Place):
+    visit_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    household_id = fields.Integer(required=True)
+    month = fields.String(required=True)
+    visited_at = fields.String(required=True)
+    on_time = fields.Boolean(required=True, metadata={"description": "within the month it was due"})
+    needs_raised = fields.Integer(required=True)
+
+
+class VisitRated(Place):
+    visit_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    household_id = fields.Integer(required=True)
+    month = fields.String(required=True)
+    rating = fields.Integer(required=True, metadata={"description": "1..5"})
+
+
+register("tasks", "visit_list.issued", VisitListIssued, "A member's monthly visit list was generated")
+register("tasks", "visit.recorded", VisitRecorded, "A member recorded a household visit (走访)")
+register("tasks", "visit.rated", VisitRated, "A household rated a visit")
+
+
+# -- fieldwork: the escalation ladder ---------------------------------------------------
+
+
+class MatterChanged(Place):
+    """A need, event or mailbox item on the ladder: grid → village → department."""
+
+    matter_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    source = fields.String(required=True, metadata={"description": "visit | mailbox | grid | open311"})
+    level = fields.String(
+        required=True, metadata={"description": "grid | village | department (after the change)"}
+    )
+    from_level = fields.String(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "open | taken | resolved | rated"})
+    actor_id = fields.Integer(allow_none=True)
+    handler_id = fields.Integer(allow_none=True, metadata={"description": "person now responsible"})
+    department_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer(
+        allow_none=True, metadata={"description": "linked member, if raised on a visit"}
+    )
+    reporter_id = fields.Integer(allow_none=True)
+    deadline = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "manual | deadline, when escalated"})
+    days_to_close = fields.Float(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+
+
+for _name, _summary in [
+    ("matter.reported", "A matter was reported at grid level (微事快办 starts)"),
+    ("matter.escalated", "A matter moved up the ladder (by hand or by deadline)"),
+    ("matter.dispatched", "The township platform sent a matter to a department (点兵点将)"),
+    ("matter.taken", "A department took the order (接单)"),
+    ("matter.resolved", "A matter was resolved at its level"),
+    ("matter.rated", "The requester rated the result"),
+]:
+    register("tasks", _name, MatterChanged, _summary)
+
+
+class AlertRaised(Place):
+    alert_id = fields.Integer(required=True)
+    kind = fields.String(
+        required=True, metadata={"description": "e.g. low_visit_rate | low_completion_rate | matter_overdue"}
+    )
+    subject_kind = fields.String(required=True, metadata={"description": "member | grid | village | matter"})
+    subject_id = fields.Integer(required=True)
+    person_ids = fields.List(fields.Integer(), required=True, metadata={"description": "who should be told"})
+    value = fields.Float(allow_none=True)
+    threshold = fields.Float(allow_none=True)
+    month = fields.String(allow_none=True)
+    message = fields.String(required=True, metadata={"description": "Chinese text for people"})
+
+
+register(
+    "tasks",
+    "alert.raised",
+    AlertRaised,
+    "Work is lagging: a rate fell below its threshold or a matter is overdue",
+)
