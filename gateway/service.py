@@ -12,9 +12,13 @@ from nameko.web.handlers import http
 from common.remote import rpc_timeout
 from gateway import auth
 from gateway.http import unmatched
+from gateway.routes.fieldwork import FieldworkRoutes
 from gateway.routes.inbox import InboxRoutes
+from gateway.routes.notify import NotifyRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.org import OrgRoutes
+from gateway.routes.scoring import ScoringRoutes
+from gateway.routes.tasks import TaskflowRoutes
 
 
 def _proxy(name: str) -> RpcProxy:
@@ -23,7 +27,9 @@ def _proxy(name: str) -> RpcProxy:
     return RpcProxy(name, expiration=rpc_timeout())
 
 
-class GatewayService(OperationsRoutes, OrgRoutes, InboxRoutes):
+class GatewayService(
+    OperationsRoutes, OrgRoutes, InboxRoutes, TaskflowRoutes, FieldworkRoutes, ScoringRoutes, NotifyRoutes
+):
     name = "gateway"
 
     grids = _proxy("grids")

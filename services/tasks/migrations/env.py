@@ -1,4 +1,6 @@
 from common.migrations import run_env
+from services.tasks.fieldwork import models as _fieldwork_models  # noqa: F401 - registers tables
 from services.tasks.models import Base
+from services.tasks.taskflow import models as _taskflow_models  # noqa: F401 - registers tables
 
 run_env(Base.metadata)

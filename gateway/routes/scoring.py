@@ -1,0 +1,7 @@
+"""Routes of the scoring area."""
+
+from __future__ import annotations
+
+
+class ScoringRoutes:
+    pass

@@ -1,0 +1,7 @@
+"""Routes of the tasks area."""
+
+from __future__ import annotations
+
+
+class TaskflowRoutes:
+    pass
