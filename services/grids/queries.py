@@ -258,3 +258,31 @@ def responsible_for_grid(session: Session, grid: OrgUnit) -> dict:
         ],
         "team_cadres": list(team_cadres),
     }
+
+
+def links_snapshot(session: Session, kind: LinkKind, after_id: int, limit: int) -> list[dict]:
+    """Active links of one kind with the place of their target, in id order, for bulk
+    replication by other services (e.g. tasks builds monthly visit lists from these)."""
+    query, unit = target_path_join(select(Link.id, Link.source_id, Link.target_id))
+    rows = session.execute(
+        query.add_columns(unit.id, unit.path)
+        .where(Link.kind == kind.value, Link.active_key == 0, Link.id > after_id)
+        .order_by(Link.id)
+        .limit(limit)
+    ).all()
+    result = []
+    for link_id, source_id, target_id, unit_id, path in rows:
+        ids = [int(p) for p in path.strip("/").split("/")]  # county, township, village, grid
+        result.append(
+            {
+                "id": link_id,
+                "source_id": source_id,
+                "target_id": target_id,
+                "org_unit_id": unit_id,
+                "org_path": path,
+                "township_id": ids[1] if len(ids) > 1 else None,
+                "village_id": ids[2] if len(ids) > 2 else None,
+                "grid_id": ids[3] if len(ids) > 3 else None,
+            }
+        )
+    return result

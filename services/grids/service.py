@@ -237,6 +237,14 @@ class GridsService:
             )
 
     @rpc(expected_exceptions=expected)
+    def links_snapshot(self, kind: str, after_id: int = 0, limit: int = 5000) -> list[dict]:
+        """Page through active links of a kind with their places: `after_id` = last id seen."""
+        if kind not in contracts.LINK_KINDS:
+            raise DomainError("validation_failed", fields={"kind": ["未知的联系类型"]})
+        with self.db() as uow:
+            return queries.links_snapshot(uow.session, LinkKind(kind), int(after_id), min(int(limit), 20000))
+
+    @rpc(expected_exceptions=expected)
     def person_links(self, person_id: int) -> dict:
         with self.db() as uow:
             person = uow.session.get(Person, person_id)

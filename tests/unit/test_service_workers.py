@@ -38,6 +38,14 @@ def test_grids_entrypoints_translate(grids):
     assert set(caught.value.fields) == {"grid_id", "address", "head_name"}
     who = grids.responsible_for_household(page["items"][0]["id"])
     assert who["members"] and who["grid_workers"]
+    first = grids.links_snapshot("member_household", 0, 100)
+    rest = grids.links_snapshot("member_household", first[-1]["id"], 100000)
+    assert len(first) == 100 and rest[0]["id"] > first[-1]["id"]
+    assert (
+        first[0]["grid_id"]
+        and first[0]["village_id"]
+        and first[0]["org_path"].endswith(f"/{first[0]['grid_id']}/")
+    )
 
 
 def test_notify_applies_a_redelivered_event_once(sqlite_databases):
