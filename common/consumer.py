@@ -8,6 +8,8 @@ wait for it. Handlers deduplicate with `uow.first_delivery(event["id"], ...)`.
 
 from __future__ import annotations
 
+import uuid
+
 from kombu import Exchange, Queue
 from nameko.events import SERVICE_POOL, EventHandler
 
@@ -17,20 +19,28 @@ events_exchange = Exchange(EXCHANGE, type="topic", durable=True, auto_delete=Fal
 
 
 class CloudEventHandler(EventHandler):
-    def __init__(self, source_service: str, name: str, version: int = 1, **kwargs):
+    def __init__(self, source_service: str, name: str, version: int = 1, broadcast: bool = False, **kwargs):
         self.cloudevent_type = event_type(source_service, name, version)
+        # broadcast: every running instance gets every event (a queue of its own that
+        # goes away with it), for state each replica keeps in memory
+        self.broadcast = broadcast
         # A handler that fails (database away, say) puts the event back, never drops it.
         kwargs.setdefault("requeue_on_error", True)
         super().__init__(source_service, name, handler_type=SERVICE_POOL, **kwargs)
 
     def setup(self) -> None:
-        service_name = self.container.service_name
-        self.queue = Queue(
-            f"evt-{self.cloudevent_type}--{service_name}.{self.method_name}",
-            exchange=events_exchange,
-            routing_key=self.cloudevent_type,
-            durable=True,
-        )
+        name = f"evt-{self.cloudevent_type}--{self.container.service_name}.{self.method_name}"
+        if self.broadcast:
+            self.queue = Queue(
+                f"{name}-{uuid.uuid4().hex[:12]}",
+                exchange=events_exchange,
+                routing_key=self.cloudevent_type,
+                durable=False,
+                auto_delete=True,
+                exclusive=True,
+            )
+        else:
+            self.queue = Queue(name, exchange=events_exchange, routing_key=self.cloudevent_type, durable=True)
         # Skip EventHandler.setup (it would bind to nameko's per-service exchange).
         super(EventHandler, self).setup()
 

@@ -78,4 +78,5 @@ def verify(header: str | None, secret: str) -> dict:
         "department_id": claims.get("department_id"),
         "scope": claims.get("scope", []),
         "jti": claims.get("jti"),
+        "exp": claims["exp"],
     }

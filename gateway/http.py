@@ -134,7 +134,11 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
             try:
                 kwargs = dict(params)
                 if spec.auth:
-                    kwargs["actor"] = auth.verify(request.headers.get("Authorization"), self.jwt_secret)
+                    actor = auth.verify(request.headers.get("Authorization"), self.jwt_secret)
+                    self.revoked.load_from(self.grids)
+                    if self.revoked.is_revoked(actor["jti"]):
+                        raise DomainError("token_revoked")
+                    kwargs["actor"] = actor
                 if spec.query is not None:
                     kwargs["query"] = request.args.to_dict()
                 if spec.body is not None:

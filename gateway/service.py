@@ -9,9 +9,11 @@ from __future__ import annotations
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 
+from common.consumer import on_event
 from common.remote import rpc_timeout
 from gateway import auth
 from gateway.http import unmatched
+from gateway.revocations import Revocations, epoch_of
 from gateway.routes.fieldwork import FieldworkRoutes
 from gateway.routes.inbox import InboxRoutes
 from gateway.routes.notify import NotifyRoutes
@@ -38,6 +40,12 @@ class GatewayService(
     notify = _proxy("notify")
 
     jwt_secret = auth.load_secret()
+    revoked = Revocations()
+
+    @on_event("grids", "token.revoked", broadcast=True)
+    def on_token_revoked(self, event: dict) -> None:
+        data = event["data"]
+        self.revoked.add(data["jti"], epoch_of(data["expires_at"]))
 
     # -- everything else --------------------------------------------------------------
 

@@ -126,6 +126,15 @@ register("grids", "link.ended", LinkChanged, "A link was ended")
 register("grids", "demo.seeded", DemoSeeded, "The demo county was loaded")
 
 
+class TokenRevoked(EventData):
+    jti = fields.String(required=True)
+    person_id = fields.Integer(required=True)
+    expires_at = fields.String(required=True)
+
+
+register("grids", "token.revoked", TokenRevoked, "A person signed out: the token is refused from now on")
+
+
 def validate_event(type_: str, data: dict) -> None:
     """Refuse an event that is not in the catalogue or whose data breaks its schema."""
     spec = CATALOGUE.get(type_)

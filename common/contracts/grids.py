@@ -205,3 +205,26 @@ class ImportReport(Schema):
     created = fields.Integer(required=True)
     updated = fields.Integer(required=True)
     unchanged = fields.Integer(required=True)
+
+
+class AuditQuery(PagedQuery):
+    action = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class AuditEntry(Schema):
+    id = fields.Integer(required=True)
+    actor_id = fields.Integer(required=True)
+    action = fields.String(required=True)
+    target = fields.String(required=True)
+    org_path = fields.String(required=True)
+    detail = fields.Dict(required=True)
+    at = fields.DateTime(required=True)
+
+
+class AuditPage(Schema):
+    items = fields.List(fields.Nested(AuditEntry), required=True)
+    meta = fields.Nested(PageMeta, required=True)
+
+
+class LogoutResponse(Schema):
+    revoked = fields.String(required=True)

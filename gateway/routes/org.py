@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
 
 from common.contracts import grids as g
 from common.contracts.base import load
+from common.errors import DomainError
 from common.remote import call, rpc_timeout
 from gateway import auth
 from gateway.http import route
+from gateway.ratelimit import login_limiter
 
 
 class OrgRoutes:
@@ -26,6 +29,8 @@ class OrgRoutes:
         response=g.LoginResponse,
     )
     def login(self, request, body):
+        if not login_limiter.allow(request.remote_addr or "unknown"):
+            raise DomainError("too_many_requests")
         data = load(g.LoginRequest(), body)
         actor = call(self.grids, "grids", "authenticate", data["username"], data["password"])
         lifetime = auth.token_lifetime()
@@ -34,7 +39,32 @@ class OrgRoutes:
 
     @route("GET", "/api/v1/me", summary="当前登录人 / who am I", tag="auth", response=g.Actor)
     def me(self, request, actor):
-        return {k: v for k, v in actor.items() if k != "jti"}
+        return {k: v for k, v in actor.items() if k not in ("jti", "exp")}
+
+    @route(
+        "POST",
+        "/api/v1/auth/logout",
+        summary="退出登录(令牌作废)/ log out (revoke this token)",
+        tag="auth",
+        response=g.LogoutResponse,
+    )
+    def logout(self, request, actor):
+        expires_at = datetime.fromtimestamp(actor["exp"], tz=UTC).isoformat()
+        result = call(self.grids, "grids", "revoke_token", actor, actor["jti"], expires_at)
+        self.revoked.add(actor["jti"], float(actor["exp"]))  # this replica at once; others via the event
+        return result
+
+    @route(
+        "GET",
+        "/api/v1/audit",
+        summary="管理操作审计日志 / audit log of org changes",
+        tag="auth",
+        query=g.AuditQuery,
+        response=g.AuditPage,
+        roles=["county_admin", "township_leader"],
+    )
+    def audit_log(self, request, actor, query):
+        return call(self.grids, "grids", "audit_log", actor, query)
 
     # -- org tree ---------------------------------------------------------------------
 

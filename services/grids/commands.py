@@ -3,6 +3,8 @@ and emits the events, inside the caller's unit of work (the caller commits)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -11,19 +13,22 @@ from common.errors import DomainError, not_found
 from common.events import DomainEvent, utcnow
 from services.grids import queries
 from services.grids.domain import (
+    LOCKOUT_MINUTES,
     Actor,
     Level,
     LinkKind,
     OrgRuleError,
     Role,
+    after_failed_login,
     check_link,
     check_parent,
     check_role_place,
     child_path,
+    is_locked,
     may,
     scope_paths,
 )
-from services.grids.models import Department, Household, Link, OrgUnit, Person, Team
+from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, RevokedToken, Team
 
 hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -32,6 +37,12 @@ _DUMMY_HASH = hasher.hash("not-a-real-password")
 
 def _event(name: str, data: dict, unit: OrgUnit, subject: str) -> DomainEvent:
     return DomainEvent(service="grids", name=name, data=data, subject=subject, org_path=unit.path)
+
+
+def _record(uow, actor: Actor, event: DomainEvent) -> None:
+    """Emit the change's event and write the audit entry, in the same transaction."""
+    uow.emit(event)
+    audit(uow, actor, event.name, event.subject, event.org_path, event.data)
 
 
 def _rule(exc: OrgRuleError) -> DomainError:
@@ -56,8 +67,13 @@ def _unit_in_scope(session, actor: Actor, unit_id: int, what: str = "组织") ->
 
 
 def authenticate(session, username: str, password: str, refuse_password: str | None) -> dict:
-    """The actor claims for a valid login; `refuse_password` is never accepted (demo password in production)."""
+    """The actor claims for a valid login, or a DomainError. Failures are counted on the
+    person (the caller commits before raising) and lock the account after too many.
+    `refuse_password` is never accepted (the demo password, in production)."""
+    now = utcnow()
     person = session.scalar(select(Person).where(Person.username == username, Person.active))
+    if person is not None and is_locked(person.locked_until, now):
+        raise DomainError("account_locked", {"minutes": LOCKOUT_MINUTES})
     stored = person.password_hash if person and person.password_hash else _DUMMY_HASH
     try:
         hasher.verify(stored, password)
@@ -65,7 +81,10 @@ def authenticate(session, username: str, password: str, refuse_password: str | N
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or (refuse_password is not None and password == refuse_password):
-        raise DomainError("login_failed")
+        if person is not None:
+            person.failed_logins, person.locked_until = after_failed_login(person.failed_logins or 0, now)
+        return {}
+    person.failed_logins, person.locked_until = 0, None
     return actor_claims(session, person)
 
 
@@ -126,7 +145,7 @@ def create_org_unit(uow, actor: Actor, data: dict) -> OrgUnit:
     session.add(unit)
     session.flush()
     unit.path = child_path(parent.path if parent else None, unit.id)
-    uow.emit(_event("org_unit.created", queries.org_unit_dict(unit), unit, f"org_units/{unit.id}"))
+    _record(uow, actor, _event("org_unit.created", queries.org_unit_dict(unit), unit, f"org_units/{unit.id}"))
     return unit
 
 
@@ -162,7 +181,9 @@ def create_person(uow, actor: Actor, data: dict) -> Person:
     )
     session.add(person)
     session.flush()
-    uow.emit(
+    _record(
+        uow,
+        actor,
         _event(
             "person.assigned",
             {
@@ -174,7 +195,7 @@ def create_person(uow, actor: Actor, data: dict) -> Person:
             },
             unit,
             f"people/{person.id}",
-        )
+        ),
     )
     return person
 
@@ -195,13 +216,15 @@ def create_household(uow, actor: Actor, data: dict) -> Household:
     )
     session.add(household)
     session.flush()
-    uow.emit(
+    _record(
+        uow,
+        actor,
         _event(
             "household.created",
             {"id": household.id, "code": household.code, "grid_id": grid.id},
             grid,
             f"households/{household.id}",
-        )
+        ),
     )
     return household
 
@@ -254,13 +277,15 @@ def create_link(uow, actor: Actor, data: dict) -> Link:
     link = Link(kind=kind.value, source_id=source.id, target_id=data["target_id"])
     session.add(link)
     session.flush()
-    uow.emit(
+    _record(
+        uow,
+        actor,
         _event(
             "link.created",
             queries.link_dict(link) | {"created_at": link.created_at.isoformat()},
             unit,
             f"links/{link.id}",
-        )
+        ),
     )
     return link
 
@@ -280,5 +305,40 @@ def end_link(uow, actor: Actor, link_id: int) -> Link:
         "created_at": link.created_at.isoformat(),
         "ended_at": link.ended_at.isoformat(),
     }
-    uow.emit(_event("link.ended", data, unit, f"links/{link.id}"))
+    _record(uow, actor, _event("link.ended", data, unit, f"links/{link.id}"))
     return link
+
+
+# -- sign-out and audit ------------------------------------------------------------------
+
+
+def revoke_token(uow, actor: Actor, jti: str, expires_at: datetime) -> None:
+    session = uow.session
+    if session.get(RevokedToken, jti) is not None:
+        return  # signing out twice is not an error
+    session.add(RevokedToken(jti=jti, person_id=actor.person_id, expires_at=expires_at))
+    person = session.get(Person, actor.person_id)
+    unit = session.get(OrgUnit, person.org_unit_id) if person else None
+    uow.emit(
+        DomainEvent(
+            service="grids",
+            name="token.revoked",
+            data={"jti": jti, "person_id": actor.person_id, "expires_at": expires_at.isoformat()},
+            subject=f"people/{actor.person_id}",
+            org_path=unit.path if unit else "",
+        )
+    )
+
+
+def active_revocations(session) -> list[dict]:
+    rows = session.scalars(select(RevokedToken).where(RevokedToken.expires_at > utcnow()))
+    return [{"jti": r.jti, "expires_at": r.expires_at.isoformat()} for r in rows]
+
+
+def audit(uow, actor: Actor, action: str, target: str, org_path: str, detail: dict | None = None) -> None:
+    """Record an administrative change in the same transaction as the change itself."""
+    uow.session.add(
+        AuditEntry(
+            actor_id=actor.person_id, action=action, target=target, org_path=org_path, detail=detail or {}
+        )
+    )

@@ -6,6 +6,7 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 class Level(enum.StrEnum):
@@ -231,3 +232,24 @@ def check_link(kind: LinkKind, source_roles: Iterable[str] | None, target_level:
             raise OrgRuleError("bad_link", "两委联格的对象必须是网格")
     elif kind == LinkKind.team_village and target_level != Level.village:
         raise OrgRuleError("bad_link", "组团联村的对象必须是村(社区)")
+
+
+# Login lockout: after this many wrong passwords in a row the account waits.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+
+
+def after_failed_login(failed_so_far: int, now: datetime) -> tuple[int, datetime | None]:
+    """The new failure count and, when it reaches the limit, until when the account is locked."""
+    failed = failed_so_far + 1
+    if failed >= MAX_FAILED_LOGINS:
+        return 0, now + timedelta(minutes=LOCKOUT_MINUTES)
+    return failed, None
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    if locked_until is None:
+        return False
+    if locked_until.tzinfo is None:  # SQLite hands back naive UTC
+        locked_until = locked_until.replace(tzinfo=now.tzinfo)
+    return locked_until > now

@@ -16,7 +16,7 @@ from services.grids.domain import (
     mask_id_number,
     mask_phone,
 )
-from services.grids.models import Department, Household, Link, OrgUnit, Person, Resident
+from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, Resident
 
 
 def in_scope(path_column, paths: tuple[str, ...] | list[str]):
@@ -286,3 +286,16 @@ def links_snapshot(session: Session, kind: LinkKind, after_id: int, limit: int) 
             }
         )
     return result
+
+
+def audit_entries(
+    session: Session, actor: Actor, action: str | None, page: int, per_page: int
+) -> tuple[list, int]:
+    query = (
+        select(AuditEntry)
+        .where(in_scope(AuditEntry.org_path, actor.scope_paths))
+        .order_by(AuditEntry.id.desc())
+    )
+    if action:
+        query = query.where(AuditEntry.action == action)
+    return paginate(session, query, page, per_page)

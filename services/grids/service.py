@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 
 from nameko.rpc import rpc
 
@@ -41,9 +42,36 @@ class GridsService:
     @rpc(expected_exceptions=expected)
     def authenticate(self, username: str, password: str) -> dict:
         with self.db() as uow:
-            return commands.authenticate(
+            claims = commands.authenticate(
                 uow.session, username, password, refuse_password=DEMO_PASSWORD if is_production() else None
             )
+            uow.commit()  # the failure count too: a refusal must still be remembered
+        if not claims:
+            raise DomainError("login_failed")
+        return claims
+
+    @rpc(expected_exceptions=expected)
+    def revoke_token(self, actor: dict, jti: str, expires_at: str) -> dict:
+        with self.db() as uow:
+            commands.revoke_token(uow, _actor(actor), jti, datetime.fromisoformat(expires_at))
+            uow.commit()
+        return {"revoked": jti}
+
+    @rpc
+    def revoked_tokens(self) -> list[dict]:
+        """Tokens signed out and not yet expired: the gateway loads these when it starts."""
+        with self.db() as uow:
+            return commands.active_revocations(uow.session)
+
+    @rpc(expected_exceptions=expected)
+    def audit_log(self, actor: dict, query: dict | None = None) -> dict:
+        q = load(contracts.AuditQuery(), query)
+        who = _actor(actor)
+        if not may(who, "import"):  # the roles that administer the org read its audit trail
+            raise DomainError("forbidden")
+        with self.db() as uow:
+            rows, total = queries.audit_entries(uow.session, who, q["action"], q["page"], q["per_page"])
+            return contracts.AuditPage().dump(_page(rows, total, q))
 
     # -- org tree ---------------------------------------------------------------------
 
@@ -193,6 +221,9 @@ class GridsService:
             # Every change an import makes is evented with its place: all must lie in the importer's scope.
             if any(not who.covers(event.org_path) for event in uow.events):
                 raise DomainError("out_of_scope")
+            commands.audit(
+                uow, who, "import", f"imports/{kind}", min(who.scope_paths, default=""), report.__dict__
+            )
             uow.commit()
             return contracts.ImportReport().dump(report)
 

@@ -121,6 +121,26 @@ def test_platform_end_to_end(platform):
     )
     assert r.status_code == 403
 
+    # sign-out revokes the token; the audit log shows the org changes made above
+    audit = requests.get(base + "/api/v1/audit", headers=leader, timeout=10)
+    assert audit.status_code == 200 and {e["action"] for e in audit.json()["items"]} >= {
+        "person.assigned",
+        "import",
+    }
+    assert requests.get(base + "/api/v1/audit", headers=worker, timeout=10).status_code == 403
+    session = platform.login("secretary")
+    assert requests.post(base + "/api/v1/auth/logout", headers=session, timeout=10).status_code == 200
+    r = requests.get(base + "/api/v1/me", headers=session, timeout=10)
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+
+    # repeated wrong passwords lock the account (423), with a clear message
+    for _ in range(5):
+        requests.post(base + "/api/v1/auth/login", json={"username": "dept", "password": "bad"}, timeout=10)
+    r = requests.post(
+        base + "/api/v1/auth/login", json={"username": "dept", "password": "Demo@2026"}, timeout=10
+    )
+    assert r.status_code == 423 and r.json()["code"] == "account_locked"
+
     # a stopped service: 503 within the timeout, never a hang; readiness says which
     platform.kill("grids")
     started = time.monotonic()

@@ -50,14 +50,31 @@ def _ids(nodes):
     return out
 
 
-def test_wrong_password_and_production_refuses_demo_password(grids):
+def test_wrong_password_production_demo_password_and_lockout(grids):
+    with grids() as u:
+        assert commands.authenticate(u.session, "township", "wrong", refuse_password=None) == {}
+        assert (
+            commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=DEMO_PASSWORD) == {}
+        )
+        assert commands.authenticate(u.session, "nobody", DEMO_PASSWORD, refuse_password=None) == {}
+        u.commit()
+    # two failures are remembered; three more lock the account, even for the right password
+    with grids() as u:
+        for _ in range(3):
+            assert commands.authenticate(u.session, "township", "wrong", refuse_password=None) == {}
+        u.commit()
     with grids() as u, pytest.raises(DomainError) as caught:
-        commands.authenticate(u.session, "township", "wrong", refuse_password=None)
-    assert caught.value.code == "login_failed"
-    with grids() as u, pytest.raises(DomainError):
-        commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=DEMO_PASSWORD)
-    with grids() as u, pytest.raises(DomainError):
-        commands.authenticate(u.session, "nobody", DEMO_PASSWORD, refuse_password=None)
+        commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=None)
+    assert caught.value.code == "account_locked" and caught.value.status == 423
+    # another account is not affected, and a success resets the count
+    with grids() as u:
+        assert commands.authenticate(u.session, "township2", "wrong", refuse_password=None) == {}
+        assert commands.authenticate(u.session, "township2", DEMO_PASSWORD, refuse_password=None)["roles"]
+        u.commit()
+        assert (
+            u.session.scalar(select(models.Person.failed_logins).where(models.Person.username == "township2"))
+            == 0
+        )
 
 
 def test_people_are_masked_for_roles_without_need(grids):
@@ -109,6 +126,27 @@ def test_create_link_checks_scope_and_rules_and_emits(grids):
         u.commit()
     with grids() as u:
         assert u.session.get(models.Link, link_id).active_key == link_id
+
+
+def test_changes_are_audited(grids):
+    leader = actor(login(grids, "township"))
+    with grids() as u:
+        unit = commands.create_org_unit(
+            u,
+            leader,
+            {
+                "parent_id": login(grids, "township")["org_unit_id"],
+                "level": "village",
+                "code": "AU1",
+                "name": "审计村",
+            },
+        )
+        u.commit()
+    with grids() as u:
+        rows, total = queries.audit_entries(u.session, leader, None, 1, 10)
+        outside, _ = queries.audit_entries(u.session, actor(login(grids, "township2")), None, 1, 10)
+    assert total == 1 and rows[0].action == "org_unit.created" and rows[0].target == f"org_units/{unit.id}"
+    assert rows[0].actor_id == leader.person_id and outside == []
 
 
 def test_create_org_unit_and_person_rules(grids):

@@ -78,3 +78,23 @@ def test_cloudevent_envelope():
 def test_postgres_urls_get_psycopg2():
     assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_login_rate_limit_window():
+    from gateway.ratelimit import SlidingWindow
+
+    window = SlidingWindow(limit=3, seconds=60)
+    assert [window.allow("1.2.3.4", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert window.allow("5.6.7.8", now=3)  # another client is not held back
+    assert window.allow("1.2.3.4", now=61)  # the window moves on
+
+
+def test_revoked_tokens_expire_from_memory():
+    import time
+
+    from gateway.revocations import RevokedTokens
+
+    tokens = RevokedTokens()
+    tokens.add("a", time.time() + 60)
+    tokens.add("b", time.time() - 1)
+    assert tokens.is_revoked("a") and not tokens.is_revoked("b") and not tokens.is_revoked(None)
