@@ -10,7 +10,7 @@ import sys
 
 from common.config import VAR_DIR
 
-BENCHES = ["outbox"]
+BENCHES = ["gateway", "outbox", "taskflow"]
 
 
 def main(names: list[str]) -> int:

@@ -5,31 +5,23 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import os  # noqa: E402
-import uuid  # noqa: E402
 import warnings  # noqa: E402
 
-import psycopg2  # noqa: E402
 import pytest  # noqa: E402
-import requests  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from common.config import nameko_config  # noqa: E402
 from common.db import UnitOfWork  # noqa: E402
 from common.migrations import upgrade  # noqa: E402
 from common.storage import make_engine  # noqa: E402
+from scripts.local_platform import (  # noqa: E402
+    create_pg_database,
+    create_vhost,
+    delete_vhost,
+    drop_pg_database,
+)
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
-
-PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1:5672")
-RABBIT_API = os.environ.get("TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
-
-
-def _pg_admin():
-    conn = psycopg2.connect(PG_ADMIN_URL)
-    conn.autocommit = True
-    return conn
 
 
 @pytest.fixture(scope="session")
@@ -38,22 +30,13 @@ def pg_databases():
     created = []
 
     def make(service: str) -> str:
-        name = f"gov_test_{service}_{uuid.uuid4().hex[:10]}"
-        conn = _pg_admin()
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
+        name, url = create_pg_database(service)
         created.append(name)
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-        upgrade(service, url)
         return url
 
     yield make
-    conn = _pg_admin()
-    with conn.cursor() as cur:
-        for name in created:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
+    for name in created:
+        drop_pg_database(name)
 
 
 @pytest.fixture
@@ -81,15 +64,9 @@ def make_uow_factory(url: str, models):
 @pytest.fixture(scope="module")
 def vhost():
     """A RabbitMQ vhost of its own (management API), deleted afterwards: `amqp://…/<vhost>`."""
-    name = f"gov-test-{uuid.uuid4().hex[:10]}"
-    requests.put(f"{RABBIT_API}/vhosts/{name}", timeout=10).raise_for_status()
-    requests.put(
-        f"{RABBIT_API}/permissions/{name}/guest",
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-        timeout=10,
-    ).raise_for_status()
-    yield f"amqp://guest:guest@{AMQP_HOST}/{name}"
-    requests.delete(f"{RABBIT_API}/vhosts/{name}", timeout=10)
+    name, uri = create_vhost()
+    yield uri
+    delete_vhost(name)
 
 
 @pytest.fixture

@@ -51,6 +51,17 @@ class OperationsRoutes:
             {"status": "ready" if ready else "not_ready", "services": checks}, 200 if ready else 503
         )
 
+    @route(
+        "GET",
+        "/api/v1/ping",
+        summary="经网关到服务的空调用(基准参照)/ bare RPC round trip",
+        tag="operations",
+        auth=False,
+    )
+    def ping(self, request):
+        # The reference path of the gateway benchmark: HTTP + one RPC, no token, no database.
+        return {"pong": call(self.grids, "grids", "ping")}
+
     @http("GET", "/openapi.json")
     def openapi(self, request):
         if OperationsRoutes._spec is None:
