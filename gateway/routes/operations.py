@@ -21,6 +21,7 @@ except ImportError:  # the docs page is a nicety; the API does not depend on it
     swagger_ui_path = None
 
 READINESS_TIMEOUT = 2.0
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console" / "dist"
 
 
 class OperationsRoutes:
@@ -82,3 +83,34 @@ class OperationsRoutes:
         return Response(
             path.read_bytes(), mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream"
         )
+
+    # -- the reference web console (built into console/dist by `make up` when Node is present)
+
+    @http("GET", "/console")
+    def console_root(self, request):
+        return Response(status=308, headers={"Location": "/console/"})
+
+    @http("GET", "/console/")
+    def console_index(self, request):
+        return self.console_file(request, "index.html")
+
+    @http("GET", "/console/<path:path>")
+    def console_file(self, request, path: str):
+        root = CONSOLE_DIR.resolve()
+        target = (root / path).resolve()
+        if not root.is_dir():
+            return Response(
+                "控制台尚未构建:安装 Node.js 后运行 make up(API 不受影响)。\n"
+                "The console is not built: install Node.js and run make up (the API works without it).\n",
+                status=404,
+                mimetype="text/plain",
+            )
+        if root not in target.parents and target != root:
+            return Response("not found", status=404)
+        if not target.is_file():
+            target = root / "index.html"  # client-side routes
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        response = Response(target.read_bytes(), mimetype=mime)
+        if "/assets/" in str(target):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response

@@ -14,6 +14,12 @@ def test_platform_end_to_end(platform):
     assert spec["openapi"].startswith("3.") and "/api/v1/org/tree" in spec["paths"]
     assert "swagger-ui" in requests.get(base + "/docs", timeout=5).text
 
+    # the console is served under /console/ (or says how to build it); nothing outside it leaks
+    console = requests.get(base + "/console/", timeout=5)
+    assert console.status_code in (200, 404) and "Grassroots governance open platform" not in console.text
+    sneaky = requests.get(base + "/console/..%2f..%2fREADME.md", timeout=5)
+    assert "Grassroots governance open platform" not in sneaky.text
+
     # two roles read the tree and see different things
     leader, worker = platform.login("township"), platform.login("gridworker")
     leader_tree = requests.get(base + "/api/v1/org/tree", headers=leader, timeout=10).json()
