@@ -13,10 +13,10 @@ from services.grids import commands, models
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from tests.conftest import make_uow_factory
 
-__all__ = ["RPC_TIMEOUT", "platform", "platform_pg"]
+__all__ = ["RPC_TIMEOUT", "platform", "platform_module", "platform_pg"]
 
 
-def start_platform(make_db, vhost, tmp_path):
+def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
     urls = {service: make_db(service) for service in ("grids", "tasks", "scoring", "notify")}
     with make_uow_factory(urls["grids"], models)() as uow:
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))
@@ -32,6 +32,7 @@ def start_platform(make_db, vhost, tmp_path):
         "GOV_RPC_TIMEOUT": str(RPC_TIMEOUT),
         "GOV_VAR_DIR": str(tmp_path / "var"),
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+        **(extra_env or {}),
     }
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -55,6 +56,19 @@ def platform(request, vhost, tmp_path, pg_databases, sqlite_databases):
 @pytest.fixture
 def platform_pg(vhost, tmp_path, pg_databases):
     running = start_platform(pg_databases, vhost, tmp_path)
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="module")
+def platform_module(vhost, tmp_path_factory, pg_databases):
+    """One platform for a whole test module (property-based tests make many requests)."""
+    running = start_platform(
+        pg_databases, vhost, tmp_path_factory.mktemp("platform"), {"GOV_LOGIN_PER_MINUTE": "1000"}
+    )
     try:
         running.wait_ready()
         yield running
