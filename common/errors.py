@@ -40,7 +40,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "评价码无效、已过期或已使用",
         "The rating code is invalid, expired or already used",
     ),
-    "too_many_attempts": (429, "错误次数过多,请 {minutes} 分钟后再试", "Too many failed attempts; wait {minutes} minutes"),
+    "too_many_attempts": (
+        429,
+        "错误次数过多,请 {minutes} 分钟后再试",
+        "Too many failed attempts; wait {minutes} minutes",
+    ),
     "attachment_rejected": (422, "附件不符合要求:{detail}", "The attachment was refused: {detail}"),
     "import_invalid": (
         422,

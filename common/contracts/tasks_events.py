@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from common.contracts.events import Place, register
+from common.contracts.events import EventData, Place, register
 
 # -- taskflow --------------------------------------------------------------------------
 
@@ -89,6 +89,28 @@ register("tasks", "task.rejected", TaskRejected, "Screening rejected a task (过
 register("tasks", "task.approved", TaskReviewed, "The township leader approved a task")
 register("tasks", "task.returned", TaskReviewed, "The township leader returned a task to its sender")
 register("tasks", "task.dispatched", TaskDispatched, "A task was dispatched to one or more villages (派单)")
+
+
+class TaskUpdated(TaskReviewed):
+    changes = fields.Dict(required=True, metadata={"description": "field -> {from, to}"})
+
+
+class DecisionRecorded(TaskReviewed):
+    meeting_date = fields.String(required=True)
+    attendees = fields.Integer(required=True, metadata={"description": "how many attended"})
+
+
+class CatalogueChanged(EventData):
+    code = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    change = fields.String(required=True, metadata={"description": "created | updated | retired"})
+    actor_id = fields.Integer(allow_none=True)
+
+
+register("tasks", "task.updated", TaskUpdated, "The reviewer changed a task's targets or deadline")
+register("tasks", "task.decision_recorded", DecisionRecorded, "A collective decision was recorded (集体讨论)")
+register("tasks", "catalogue.changed", CatalogueChanged, "A catalogue matter was created, versioned or retired")
 
 
 # -- fieldwork: visits -----------------------------------------------------------------

@@ -1,0 +1,424 @@
+"""Contracts of the tasks service's taskflow capability: the matter catalogue, tasks and
+their screening, review and dispatch, assignments, the ledger and statistics."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+
+LEVELS = ["township", "village", "grid"]
+EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
+TASK_STATUSES = ["needs_code", "rejected", "pending_review", "approved", "returned", "dispatched", "done"]
+ASSIGNMENT_STATUSES = [
+    "dispatched",
+    "assigned",
+    "claimed",
+    "in_progress",
+    "submitted",
+    "returned",
+    "accepted",
+]
+REJECT_REASONS = ["unknown_code", "retired_code", "level_not_allowed", "duplicate"]
+
+MATTER_CODE = validate.Regexp(
+    r"^[0-9A-Za-z_-]{1,32}$", error="事项编码只能包含字母、数字、下划线和连字符,最长32位"
+)
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
+
+
+# -- catalogue -------------------------------------------------------------------------
+
+
+class CatalogueMatterFields(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    category = fields.String(load_default="", validate=validate.Length(max=50))
+    levels = fields.List(
+        fields.String(validate=validate.OneOf(LEVELS)),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "levels it may be sent to: township | village | grid"},
+    )
+    department = fields.String(load_default="", validate=validate.Length(max=100))
+    default_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365))
+    major = fields.Boolean(load_default=False, metadata={"description": "needs a collective decision"})
+    evidence = fields.List(
+        fields.String(validate=validate.OneOf(EVIDENCE_KINDS)),
+        load_default=list,
+        metadata={"description": "what completion needs: text | photo | location | attachment"},
+    )
+    keywords = fields.String(load_default="", validate=validate.Length(max=300))
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class CatalogueMatterCreate(CatalogueMatterFields):
+    code = fields.String(required=True, validate=MATTER_CODE)
+
+
+class CatalogueMatterUpdate(CatalogueMatterFields):
+    """A new version of the matter; the old one stays for the tasks that carry it."""
+
+
+class CatalogueMatter(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    version = fields.Integer()
+    current = fields.Boolean()
+    name = fields.String()
+    category = fields.String()
+    levels = fields.List(fields.String())
+    level_labels = fields.List(fields.String())
+    department = fields.String()
+    default_days = fields.Integer()
+    major = fields.Boolean()
+    evidence = fields.List(fields.String())
+    evidence_labels = fields.List(fields.String())
+    keywords = fields.String()
+    description = fields.String()
+    created_at = fields.DateTime()
+    retired_at = fields.DateTime(allow_none=True)
+    retired = fields.Boolean()
+
+
+class CatalogueMatterDetail(CatalogueMatter):
+    versions = fields.List(fields.Nested(CatalogueMatter))
+
+
+class CatalogueQuery(PagedQuery):
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
+    category = fields.String(load_default=None, allow_none=True)
+    include_retired = fields.Boolean(load_default=False)
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class CatalogueMatterPage(Schema):
+    items = fields.List(fields.Nested(CatalogueMatter), required=True)
+    meta = fields.Nested(PageMeta, required=True)
+
+
+class CatalogueReport(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    retired = fields.Integer()
+    unchanged = fields.Integer()
+
+
+class SuggestRequest(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class Suggestion(Schema):
+    code = fields.String()
+    name = fields.String()
+    score = fields.Float()
+
+
+# -- tasks -----------------------------------------------------------------------------
+
+
+class TaskCreate(Strict):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content = fields.String(load_default="", validate=validate.Length(max=10000))
+    matter_code = fields.String(
+        load_default=None, allow_none=True, validate=MATTER_CODE, metadata={"description": "screening code"}
+    )
+    target_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={"description": "org units (township, village or grid) the task is for"},
+    )
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
+class TaskCode(Strict):
+    matter_code = fields.String(required=True, validate=MATTER_CODE)
+
+
+class TaskEdit(Strict):
+    target_ids = fields.List(fields.Integer(), validate=validate.Length(min=1, max=5000))
+    deadline = fields.Date()
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("请至少修改对象或期限之一", "_schema")
+
+
+class ReasonBody(Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DecisionCreate(Strict):
+    meeting_date = fields.Date(required=True)
+    attendees = fields.List(
+        fields.String(validate=validate.Length(min=1, max=50)), required=True, validate=validate.Length(min=1)
+    )
+    decision = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    minutes = fields.List(
+        fields.String(validate=validate.Length(min=1, max=500)),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "references (ids, URLs or hashes) of the attached minutes"},
+    )
+
+
+class Decision(Schema):
+    meeting_date = fields.Date()
+    attendees = fields.List(fields.String())
+    decision = fields.String()
+    minutes = fields.List(fields.String())
+    recorded_by = fields.Integer()
+    recorded_at = fields.DateTime()
+
+
+class DispatchRequest(Strict):
+    village_ids = fields.List(fields.Integer(), validate=validate.Length(min=1, max=5000))
+    org_unit_id = fields.Integer(
+        metadata={"description": "every village under this township (or county) among the targets"}
+    )
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if "village_ids" in data and "org_unit_id" in data:
+            raise ValidationError("village_ids 与 org_unit_id 只能选其一", "_schema")
+
+
+class Target(Schema):
+    org_unit_id = fields.Integer()
+    level = fields.String()
+    name = fields.String()
+    path = fields.String()
+
+
+class Task(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    content = fields.String()
+    matter_code = fields.String(allow_none=True)
+    matter_name = fields.String(allow_none=True)
+    matter_version = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    reject_reason = fields.String(allow_none=True)
+    reject_reason_label = fields.String(allow_none=True)
+    review_reason = fields.String(allow_none=True)
+    suggestions = fields.List(fields.Nested(Suggestion))
+    sender_id = fields.Integer()
+    sender_name = fields.String()
+    sender_department_id = fields.Integer(allow_none=True)
+    org_path = fields.String()
+    deadline = fields.Date()
+    major = fields.Boolean()
+    received_at = fields.DateTime()
+    dispatched_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    targets = fields.List(fields.Nested(Target))
+    decision = fields.Nested(Decision, allow_none=True)
+    assignments = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "by status"}
+    )
+
+
+class TasksQuery(PagedQuery):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TASK_STATUSES))
+    matter_code = fields.String(load_default=None, allow_none=True)
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(Task), required=True)
+    meta = fields.Nested(PageMeta, required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class TaskCheckDeadlines(Strict):
+    now = fields.DateTime(load_default=None, allow_none=True)
+
+
+class TaskDeadlineReport(Schema):
+    overdue = fields.Integer()
+    due_soon = fields.Integer()
+
+
+# -- assignments -----------------------------------------------------------------------
+
+
+class AssignRequest(Strict):
+    grid_id = fields.Integer(required=True)
+    assignee_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class Location(Strict):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    address = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class Evidence(Strict):
+    text = fields.String(load_default="", validate=validate.Length(max=5000))
+    photos = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
+    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
+    location = fields.Nested(Location, load_default=None, allow_none=True)
+
+
+class SubmitRequest(Strict):
+    evidence = fields.Nested(Evidence, required=True)
+
+
+class Assignment(Schema):
+    id = fields.Integer()
+    task_id = fields.Integer()
+    matter_code = fields.String()
+    title = fields.String()
+    township_id = fields.Integer(allow_none=True)
+    village_id = fields.Integer()
+    village_name = fields.String()
+    grid_id = fields.Integer(allow_none=True)
+    org_path = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    deadline = fields.Date()
+    overdue = fields.Boolean()
+    evidence = fields.Dict(allow_none=True)
+    evidence_required = fields.List(fields.String())
+    return_reason = fields.String(allow_none=True)
+    dispatched_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+
+
+class AssignmentsQuery(PagedQuery):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ASSIGNMENT_STATUSES))
+    matter_code = fields.String(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True)
+    village_id = fields.Integer(load_default=None, allow_none=True)
+    due_before = fields.Date(load_default=None, allow_none=True)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+
+
+class AssignmentPage(Schema):
+    items = fields.List(fields.Nested(Assignment), required=True)
+    meta = fields.Nested(PageMeta, required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "by status"})
+
+
+class ProgressQuery(Query):
+    task_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class VillageProgress(Schema):
+    village_id = fields.Integer()
+    village_name = fields.String()
+    township_id = fields.Integer(allow_none=True)
+    total = fields.Integer()
+    accepted = fields.Integer()
+    overdue = fields.Integer()
+    completion_rate = fields.Float()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+# -- ledger ----------------------------------------------------------------------------
+
+
+class LedgerQuery(PagedQuery):
+    village_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = fields.Integer(load_default=None, allow_none=True)
+    month = fields.String(load_default=None, allow_none=True, validate=MONTH)
+
+
+class LedgerExportQuery(Query):
+    village_id = fields.Integer(required=True)
+    month = fields.String(required=True, validate=MONTH)
+
+
+class LedgerEntry(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    month = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_name = fields.String()
+    action = fields.String()
+    action_label = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    assignment_id = fields.Integer(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    org_path = fields.String()
+    village_id = fields.Integer(allow_none=True)
+    detail = fields.Dict()
+
+
+class LedgerPage(Schema):
+    items = fields.List(fields.Nested(LedgerEntry), required=True)
+    meta = fields.Nested(PageMeta, required=True)
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+class StatsQuery(Query):
+    start = fields.String(data_key="from", load_default=None, allow_none=True, validate=MONTH)
+    end = fields.String(data_key="to", load_default=None, allow_none=True, validate=MONTH)
+
+
+class RejectionsQuery(Query):
+    since = fields.Date(load_default=None, allow_none=True)
+
+
+class TaskStats(Schema):
+    start = fields.String(data_key="from")
+    end = fields.String(data_key="to")
+    submitted = fields.Integer(metadata={"description": "tasks that arrived, screened or not"})
+    received = fields.Integer(metadata={"description": "passed screening"})
+    rejected = fields.Integer()
+    rejected_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    needs_code = fields.Integer()
+    returned = fields.Integer()
+    dispatched = fields.Integer(metadata={"description": "tasks dispatched"})
+    assignments = fields.Integer(metadata={"description": "tasks reaching villages (assignments)"})
+    completed = fields.Integer()
+    completion_rate = fields.Float(allow_none=True)
+    on_time_rate = fields.Float(allow_none=True)
+    avg_days_to_close = fields.Float(allow_none=True)
+    previous = fields.Dict(metadata={"description": "the same figures for the period before"})
+    assignments_change_pct = fields.Float(allow_none=True)
+
+
+class RejectionRow(Schema):
+    reason = fields.String()
+    reason_label = fields.String()
+    sender_id = fields.Integer()
+    sender_name = fields.String()
+    sender_department_id = fields.Integer(allow_none=True)
+    month = fields.String()
+    count = fields.Integer()
+
+
+class RejectionStats(Schema):
+    since = fields.Date(allow_none=True)
+    total = fields.Integer()
+    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    rows = fields.List(fields.Nested(RejectionRow))
+
+
+class VillageMonthRow(Schema):
+    village_id = fields.Integer()
+    village_name = fields.String()
+    township_id = fields.Integer(allow_none=True)
+    count = fields.Integer()
+    previous = fields.Integer()
+    change_pct = fields.Float(allow_none=True)
+    by_month = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class VillageStats(Schema):
+    start = fields.String(data_key="from")
+    end = fields.String(data_key="to")
+    previous_from = fields.String()
+    previous_to = fields.String()
+    total = fields.Integer()
+    previous_total = fields.Integer()
+    change_pct = fields.Float(allow_none=True)
+    villages = fields.List(fields.Nested(VillageMonthRow))

@@ -1,0 +1,249 @@
+"""Rules of the taskflow capability, free of any framework: levels, statuses and their
+transitions, screening, evidence, months in local time, and the ledger's canonical form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL = ZoneInfo("Asia/Shanghai")  # months and deadlines are reckoned in Beijing time
+
+LEVELS = ("township", "village", "grid")
+LEVEL_LABELS = {"county": "县", "township": "乡镇", "village": "村", "grid": "网格"}
+EVIDENCE_KINDS = ("text", "photo", "location", "attachment")
+EVIDENCE_LABELS = {"text": "文字说明", "photo": "照片", "location": "定位", "attachment": "附件"}
+
+SENDER_ROLES = ("county_admin", "department_staff", "township_leader")
+REVIEWER_ROLES = ("county_admin", "township_leader")
+VILLAGE_ROLES = ("village_secretary",)
+WORKER_ROLES = ("village_secretary", "village_cadre", "grid_worker")
+READER_ROLES = (
+    "county_admin",
+    "township_leader",
+    "department_staff",
+    "village_secretary",
+    "village_cadre",
+    "grid_worker",
+    "team_cadre",
+)
+
+# -- screening -----------------------------------------------------------------------
+
+REJECT_REASONS = {
+    "unknown_code": "过筛编码不在事项清单中",
+    "retired_code": "该事项已停用",
+    "level_not_allowed": "该事项不能派到此层级",
+    "duplicate": "同一事项已向该对象派发且未办结(多头派单)",
+}
+
+TASK_STATUS_LABELS = {
+    "needs_code": "待补过筛编码",
+    "rejected": "过筛驳回",
+    "pending_review": "待审核",
+    "approved": "已审核",
+    "returned": "已退回",
+    "dispatched": "已派单",
+    "done": "已办结",
+}
+OPEN_TASK_STATUSES = ("pending_review", "approved", "dispatched")
+EDITABLE_TASK_STATUSES = ("pending_review", "approved")
+
+ASSIGNMENT_STATUS_LABELS = {
+    "dispatched": "已派发",
+    "assigned": "已分派",
+    "claimed": "已领办",
+    "in_progress": "办理中",
+    "submitted": "已提交",
+    "returned": "已退回",
+    "accepted": "已办结",
+}
+OPEN_ASSIGNMENT_STATUSES = ("dispatched", "assigned", "claimed", "in_progress", "submitted", "returned")
+
+# action -> (statuses it may start from, status it leads to)
+ASSIGNMENT_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "assign": (("dispatched", "assigned"), "assigned"),
+    "claim": (("dispatched", "assigned"), "claimed"),
+    "start": (("claimed", "returned"), "in_progress"),
+    "submit": (("claimed", "in_progress", "returned"), "submitted"),
+    "accept": (("submitted",), "accepted"),
+    "return": (("submitted",), "returned"),
+}
+ACTION_LABELS = {
+    "received": "接收任务(过筛通过)",
+    "rejected": "过筛驳回",
+    "needs_code": "待补过筛编码",
+    "coded": "补录过筛编码",
+    "approved": "审核通过",
+    "returned": "审核退回",
+    "edited": "修改对象或期限",
+    "decision_recorded": "记录集体讨论",
+    "dispatched": "派单",
+    "closed": "任务办结",
+    "assign": "分派到网格或人员",
+    "claim": "领办",
+    "start": "开始办理",
+    "submit": "提交办理结果",
+    "accept": "验收通过",
+    "return": "退回重办",
+    "due_soon": "到期提醒",
+    "overdue": "逾期",
+}
+
+
+class TransitionError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def next_status(action: str, current: str) -> str:
+    """The status `action` leads to from `current`; TransitionError (409) otherwise."""
+    allowed, to = ASSIGNMENT_TRANSITIONS[action]
+    if current not in allowed:
+        raise TransitionError(
+            f"任务当前状态为“{ASSIGNMENT_STATUS_LABELS.get(current, current)}”,不能{ACTION_LABELS[action]}"
+        )
+    return to
+
+
+@dataclass(frozen=True)
+class MatterRule:
+    code: str
+    levels: tuple[str, ...]
+    retired: bool
+
+
+def levels_allowed(matter: MatterRule, target_levels: list[str]) -> bool:
+    """Each target's level must be one the matter may be sent to. A township target is also
+    how a village-level matter reaches all villages of a township under its control."""
+    return all(
+        level in matter.levels or (level == "township" and "village" in matter.levels)
+        for level in target_levels
+    )
+
+
+def screen(
+    matter: MatterRule | None,
+    target_levels: list[str],
+    duplicate_targets: list[int],
+) -> str | None:
+    """The rejection reason for a coded task, or None when it passes screening."""
+    if matter is None:
+        return "unknown_code"
+    if matter.retired:
+        return "retired_code"
+    if not levels_allowed(matter, target_levels):
+        return "level_not_allowed"
+    if duplicate_targets:
+        return "duplicate"
+    return None
+
+
+def common_path(paths: list[str]) -> str:
+    """The deepest org path that covers every one of `paths` (`/1/2/`)."""
+    split = [p.strip("/").split("/") for p in paths]
+    prefix: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        prefix.append(parts[0])
+    return "/" + "/".join(prefix) + "/" if prefix else "/"
+
+
+def ids_of(path: str) -> dict[str, int | None]:
+    """The ids up the tree in a path: /county/township/village/grid/."""
+    parts = [int(p) for p in path.strip("/").split("/") if p]
+    keys = ("county_id", "township_id", "village_id", "grid_id")
+    return {key: (parts[i] if i < len(parts) else None) for i, key in enumerate(keys)}
+
+
+# -- evidence ------------------------------------------------------------------------
+
+
+def missing_evidence(required: list[str], evidence: dict) -> list[str]:
+    """The kinds the matter requires that the submitted evidence lacks."""
+    present = {
+        "text": bool((evidence.get("text") or "").strip()),
+        "photo": bool(evidence.get("photos")),
+        "location": evidence.get("location") is not None,
+        "attachment": bool(evidence.get("attachments")),
+    }
+    return [kind for kind in required if not present.get(kind, False)]
+
+
+# -- time ----------------------------------------------------------------------------
+
+
+def local_month(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL).strftime("%Y-%m")
+
+
+def local_date(moment: datetime) -> date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL).date()
+
+
+def default_deadline(now: datetime, days: int) -> date:
+    return local_date(now) + timedelta(days=days)
+
+
+def month_shift(month: str, delta: int) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    index = year * 12 + (mon - 1) + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_between(start: str, end: str) -> int:
+    """Inclusive count of months from `start` to `end` (YYYY-MM)."""
+    sy, sm = (int(x) for x in start.split("-"))
+    ey, em = (int(x) for x in end.split("-"))
+    return (ey * 12 + em) - (sy * 12 + sm) + 1
+
+
+def previous_period(start: str, end: str) -> tuple[str, str]:
+    """The period of equal length just before [start, end]."""
+    n = months_between(start, end)
+    return month_shift(start, -n), month_shift(start, -1)
+
+
+def change_pct(now: int | float, before: int | float) -> float | None:
+    """Relative change in percent, None when there is nothing to compare with."""
+    if not before:
+        return None
+    return round((now - before) * 100.0 / before, 1)
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    return round((end - start).total_seconds() / 86400.0, 2)
+
+
+# -- ledger --------------------------------------------------------------------------
+
+
+def canonical(entry: dict) -> str:
+    """Stable text of a ledger row: sorted keys, no spaces, UTC times. A later hash chain
+    hashes exactly this."""
+
+    def norm(value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: norm(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [norm(v) for v in value]
+        return value
+
+    return json.dumps(norm(entry), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
