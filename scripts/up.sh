@@ -25,4 +25,6 @@ cat <<MSG
   Ctrl-C stops everything.
 
 MSG
+# demo data of the other services, through their RPC once they answer (idempotent)
+.venv/bin/python scripts/demo_after_start.py "http://$WEB_SERVER_ADDRESS" &
 exec .venv/bin/honcho start -f Procfile
