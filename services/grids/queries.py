@@ -299,3 +299,24 @@ def audit_entries(
     if action:
         query = query.where(AuditEntry.action == action)
     return paginate(session, query, page, per_page)
+
+
+def team_members(session: Session, team_ids: list[int]) -> dict[str, list[int]]:
+    members: dict[str, list[int]] = {str(t): [] for t in team_ids}
+    if team_ids:
+        rows = session.execute(
+            select(Person.team_id, Person.id)
+            .where(Person.team_id.in_(team_ids), Person.active)
+            .order_by(Person.id)
+        )
+        for team_id, person_id in rows:
+            members[str(team_id)].append(person_id)
+    return members
+
+
+def role_holders(session: Session, role: Role, unit_ids: list[int]) -> dict[str, list[int]]:
+    """{unit id: people holding `role` there} (JSON object keys are strings on the bus)."""
+    holders: dict[str, list[int]] = {str(u): [] for u in unit_ids}
+    for person in people_with_role_at(session, role, unit_ids) if unit_ids else []:
+        holders[str(person.org_unit_id)].append(person.id)
+    return holders

@@ -14,7 +14,7 @@ from common.db import Database
 from common.errors import DomainError, not_found
 from services.grids import commands, importing, queries
 from services.grids.demo import DEMO_PASSWORD
-from services.grids.domain import Actor, Level, LinkKind, may
+from services.grids.domain import Actor, Level, LinkKind, Role, may
 from services.grids.models import Base, Household, OrgUnit, OutboxMessage, Person, ProcessedEvent
 
 expected = (DomainError,)
@@ -274,6 +274,18 @@ class GridsService:
             raise DomainError("validation_failed", fields={"kind": ["未知的联系类型"]})
         with self.db() as uow:
             return queries.links_snapshot(uow.session, LinkKind(kind), int(after_id), min(int(limit), 20000))
+
+    @rpc
+    def team_members(self, team_ids: list[int]) -> dict:
+        """{team_id: [person ids of its team cadres]} for the given teams."""
+        with self.db() as uow:
+            return queries.team_members(uow.session, [int(t) for t in team_ids])
+
+    @rpc
+    def village_secretaries(self, village_ids: list[int]) -> dict:
+        """{village_id: [person ids of its village secretaries]}."""
+        with self.db() as uow:
+            return queries.role_holders(uow.session, Role.village_secretary, [int(v) for v in village_ids])
 
     @rpc(expected_exceptions=expected)
     def person_links(self, person_id: int) -> dict:

@@ -38,6 +38,11 @@ def test_grids_entrypoints_translate(grids):
     assert set(caught.value.fields) == {"grid_id", "address", "head_name"}
     who = grids.responsible_for_household(page["items"][0]["id"])
     assert who["members"] and who["grid_workers"]
+    teams = grids.links_snapshot("team_village", 0, 5)
+    members = grids.team_members([t["source_id"] for t in teams])
+    assert all(len(ids) == 3 for ids in members.values())
+    secretaries = grids.village_secretaries([who["village_id"]])
+    assert len(secretaries[str(who["village_id"])]) == 1
     first = grids.links_snapshot("member_household", 0, 100)
     rest = grids.links_snapshot("member_household", first[-1]["id"], 100000)
     assert len(first) == 100 and rest[0]["id"] > first[-1]["id"]
