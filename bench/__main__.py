@@ -10,7 +10,7 @@ import sys
 
 from common.config import VAR_DIR
 
-BENCHES = ["gateway", "outbox", "taskflow"]
+BENCHES = ["gateway", "outbox", "taskflow", "fieldwork", "scoring"]
 
 
 def main(names: list[str]) -> int:

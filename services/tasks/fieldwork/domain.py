@@ -1,0 +1,292 @@
+"""Rules of work in the field, in plain Python: months, the escalation ladder, who may
+do what to a matter, rating codes, attachment types, alert thresholds."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from common.scope import Actor
+
+# Months and "today" are China time: a visit at 23:30 on the 31st belongs to that month.
+CHINA = timezone(timedelta(hours=8))
+
+
+def month_of(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m")
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of a `YYYY-MM` month in China time, as aware datetimes."""
+    year, mon = (int(part) for part in month.split("-"))
+    start = datetime(year, mon, 1, tzinfo=CHINA)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=CHINA)
+    return start, end
+
+
+def previous_month(month: str) -> str:
+    start, _ = month_bounds(month)
+    return month_of(start - timedelta(days=1))
+
+
+def china_today(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+def path_ids(path: str) -> list[int]:
+    """`/1/5/23/77/` -> [1, 5, 23, 77]: county, township, village, grid."""
+    return [int(p) for p in path.strip("/").split("/") if p]
+
+
+def place_of(path: str) -> dict:
+    ids = path_ids(path)
+    return {
+        "township_id": ids[1] if len(ids) > 1 else None,
+        "village_id": ids[2] if len(ids) > 2 else None,
+        "grid_id": ids[3] if len(ids) > 3 else None,
+    }
+
+
+def county_of(path: str) -> int:
+    return path_ids(path)[0]
+
+
+# -- the escalation ladder ------------------------------------------------------------
+
+
+class Level(enum.StrEnum):
+    grid = "grid"  # 微事快办
+    village = "village"  # 难事协办
+    department = "department"  # 点兵点将
+
+
+LEVEL_LABELS = {
+    Level.grid: "微事快办(网格)",
+    Level.village: "难事协办(村)",
+    Level.department: "点兵点将(部门)",
+}
+NEXT_LEVEL = {Level.grid: Level.village, Level.village: Level.department, Level.department: None}
+
+
+class Status(enum.StrEnum):
+    open = "open"  # waiting at its level (at department level: waiting for dispatch or for 接单)
+    taken = "taken"  # a department took the order
+    resolved = "resolved"
+    rated = "rated"
+
+
+STATUS_LABELS = {
+    Status.open: "待处置",
+    Status.taken: "已接单",
+    Status.resolved: "已办结",
+    Status.rated: "已评价",
+}
+
+
+class Source(enum.StrEnum):
+    visit = "visit"
+    mailbox = "mailbox"
+    grid = "grid"
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Days allowed at each level before the item climbs by itself (per county)."""
+
+    grid_days: float = 2
+    village_days: float = 3
+    department_days: float = 5
+
+    def days(self, level: Level) -> float:
+        return {
+            Level.grid: self.grid_days,
+            Level.village: self.village_days,
+            Level.department: self.department_days,
+        }[level]
+
+    def deadline(self, level: Level, since: datetime) -> datetime:
+        return since + timedelta(days=self.days(level))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Alert when a rate falls below these; mid-month expects partial progress."""
+
+    visit_rate_mid: float = 0.4
+    visit_rate_end: float = 0.9
+    completion_rate_mid: float = 0.5
+    completion_rate_end: float = 0.8
+
+    def visit_rate(self, phase: str) -> float:
+        return self.visit_rate_mid if phase == "mid" else self.visit_rate_end
+
+    def completion_rate(self, phase: str) -> float:
+        return self.completion_rate_mid if phase == "mid" else self.completion_rate_end
+
+
+class LadderError(Exception):
+    """A step the matter's state does not allow (409), with a Chinese reason."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class MatterState:
+    level: Level
+    status: Status
+    org_path: str
+    member_id: int | None
+    reporter_id: int | None
+    department_id: int | None
+    handler_id: int | None
+
+
+def handles_at_grid(actor: Actor, m: MatterState) -> bool:
+    """微事快办: the linked member who raised it, or the grid's worker / linked cadre."""
+    if actor.has("member") and m.member_id == actor.id:
+        return True
+    return actor.has("grid_worker", "village_cadre", "village_secretary") and actor.covers(m.org_path)
+
+
+def handles_at_village(actor: Actor, m: MatterState) -> bool:
+    return actor.has("village_secretary") and actor.covers(m.org_path)
+
+
+def dispatches(actor: Actor, m: MatterState, platform_staff: bool = False) -> bool:
+    """四平台: the township leader, or staff of the township's platform, picks a department."""
+    if not actor.covers(m.org_path):
+        return False
+    return actor.has("township_leader", "county_admin") or (platform_staff and actor.has("department_staff"))
+
+
+def takes_order(actor: Actor, m: MatterState) -> bool:
+    return (
+        actor.has("department_staff")
+        and m.department_id is not None
+        and actor.department_id == m.department_id
+    )
+
+
+def check_resolve(actor: Actor, m: MatterState) -> None:
+    if m.status in (Status.resolved, Status.rated):
+        raise LadderError("该事项已办结,不能重复办结")
+    if m.level == Level.grid and not handles_at_grid(actor, m):
+        raise PermissionError
+    if m.level == Level.village and not handles_at_village(actor, m):
+        raise PermissionError
+    if m.level == Level.department:
+        if not takes_order(actor, m):
+            raise PermissionError
+        if m.status != Status.taken:
+            raise LadderError("部门须先接单,才能办结")
+
+
+def check_escalate(actor: Actor, m: MatterState) -> Level:
+    if m.status in (Status.resolved, Status.rated):
+        raise LadderError("该事项已办结,不能再上报")
+    if m.level == Level.grid:
+        if not handles_at_grid(actor, m):
+            raise PermissionError
+        return Level.village
+    if m.level == Level.village:
+        if not handles_at_village(actor, m):
+            raise PermissionError
+        return Level.department
+    raise LadderError("事项已在部门层级(点兵点将),不能再上报")
+
+
+def check_dispatch(actor: Actor, m: MatterState, platform_staff: bool) -> None:
+    if m.level != Level.department:
+        raise LadderError("只有上报到乡镇四平台的事项才能派给部门")
+    if m.status != Status.open:
+        raise LadderError("该事项已被部门接单或已办结,不能再派单")
+    if not dispatches(actor, m, platform_staff):
+        raise PermissionError
+
+
+def check_take(actor: Actor, m: MatterState) -> None:
+    if m.level != Level.department or m.department_id is None:
+        raise LadderError("该事项尚未派给部门,不能接单")
+    if not takes_order(actor, m):
+        raise PermissionError
+    if m.status != Status.open:
+        raise LadderError("该事项已接单或已办结,不能重复接单")
+
+
+def check_rate(actor: Actor, m: MatterState) -> None:
+    if m.reporter_id != actor.id and m.member_id != actor.id:
+        raise PermissionError
+    if m.status == Status.rated:
+        raise LadderError("该事项已评价过,不能重复评价")
+    if m.status != Status.resolved:
+        raise LadderError("事项办结后才能评价")
+
+
+# Roles that see matters by place (scope); the others see only their own.
+PLACE_READERS = (
+    "county_admin",
+    "township_leader",
+    "village_secretary",
+    "village_cadre",
+    "grid_worker",
+    "team_cadre",
+)
+STATS_READERS = PLACE_READERS
+
+
+# -- rating codes ---------------------------------------------------------------------
+
+# No 0/O/1/I/L: the code is read off a phone and typed in by hand.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+CODE_DAYS = 7
+
+
+def new_rating_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode("ascii", "ignore")).hexdigest()
+
+
+# -- attachments ----------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024
+
+
+def sniff(content: bytes) -> tuple[str, str] | None:
+    """(content type, kind) from the first bytes, never from the file name."""
+    head = content[:16]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", "photo"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", "photo"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "photo"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", "voice"
+    if head.startswith(b"#!AMR"):
+        return "audio/amr", "voice"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg", "voice"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"M4A ", b"M4B ", b"mp42", b"isom", b"mp41"):
+        return "audio/mp4", "voice"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", "document"
+    return None
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
