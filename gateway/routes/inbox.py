@@ -22,6 +22,16 @@ class InboxRoutes:
         return call(self.notify, "notify", "inbox", actor, query)
 
     @route(
+        "GET",
+        "/api/v1/inbox/counts",
+        summary="未读数 / unread counts",
+        tag="inbox",
+        response=n.InboxCounts,
+    )
+    def inbox_counts(self, request, actor):
+        return call(self.notify, "notify", "inbox_counts", actor)
+
+    @route(
         "POST",
         "/api/v1/inbox/read",
         summary="标记已读 / mark read",
@@ -31,3 +41,13 @@ class InboxRoutes:
     )
     def mark_read(self, request, actor, body):
         return call(self.notify, "notify", "mark_read", actor, body)
+
+    @route(
+        "POST",
+        "/api/v1/inbox/read-all",
+        summary="全部标记已读 / mark all read",
+        tag="inbox",
+        response=n.MarkReadResult,
+    )
+    def mark_all_read(self, request, actor):
+        return call(self.notify, "notify", "mark_all_read", actor)

@@ -281,6 +281,14 @@ class GridsService:
         with self.db() as uow:
             return queries.team_members(uow.session, [int(t) for t in team_ids])
 
+    @rpc(expected_exceptions=expected)
+    def role_holders(self, role: str, unit_ids: list[int]) -> dict:
+        """{unit_id: [person ids holding `role` at exactly that unit]}."""
+        if role not in contracts.ROLES:
+            raise DomainError("validation_failed", fields={"role": ["未知的角色"]})
+        with self.db() as uow:
+            return queries.role_holders(uow.session, Role(role), [int(u) for u in unit_ids])
+
     @rpc
     def village_secretaries(self, village_ids: list[int]) -> dict:
         """{village_id: [person ids of its village secretaries]}."""

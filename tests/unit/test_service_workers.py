@@ -43,6 +43,7 @@ def test_grids_entrypoints_translate(grids):
     assert all(len(ids) == 3 for ids in members.values())
     secretaries = grids.village_secretaries([who["village_id"]])
     assert len(secretaries[str(who["village_id"])]) == 1
+    assert grids.role_holders("village_secretary", [who["village_id"]]) == secretaries
     first = grids.links_snapshot("member_household", 0, 100)
     rest = grids.links_snapshot("member_household", first[-1]["id"], 100000)
     assert len(first) == 100 and rest[0]["id"] > first[-1]["id"]
@@ -54,15 +55,17 @@ def test_grids_entrypoints_translate(grids):
 
 
 def test_notify_applies_a_redelivered_event_once(sqlite_databases):
-    service = worker_factory(NotifyService, db=make_uow_factory(sqlite_databases("notify"), notify_models))
+    service = worker_factory(
+        NotifyService, db=make_uow_factory(sqlite_databases("notify"), notify_models), config={}
+    )
     event = {
         "id": "00000000-0000-0000-0000-000000000001",
         "type": "grassroots.grids.person.assigned.v1",
         "subject": "people/7",
         "data": {"id": 7, "roles": ["grid_worker"]},
     }
-    service.on_person_assigned(event)
-    service.on_person_assigned(event)
+    service.on_domain_event(event)
+    service.on_domain_event(event)
     inbox = service.inbox({"id": 7}, {})
     assert inbox["meta"]["total"] == 1 and inbox["unread"] == 1
     assert "网格员" in inbox["items"][0]["body"]

@@ -1,0 +1,194 @@
+"""Who is told what: the rule table. Data, not code.
+
+Each rule: `on` — an AMQP topic pattern over event types (so the consumer binds exactly
+these patterns, and `grassroots.scoring.praise.#` catches whatever versions scoring adds);
+`when` — optional field → allowed values; `people` — fields of `data` holding person ids
+(an int or a list of ints); `roles` — org roles at the event's place, resolved through
+grids: `grid:<key>` (a key of grids `responsible_for_grid`: grid_workers, cadres,
+village_secretaries, team_cadres, for `data.grid_id`), `village:<role>` (people with that
+role in `data.village_ids` or `data.village_id`), `township:<role>` (in
+`data.township_id`); `fallback` — roles asked only when `people` gave nobody;
+`skip_actor` — the person who did it (`data.actor_id`) is not told (default true);
+`title` / `body` — Chinese templates over `data` (a field `x` with labels also gives
+`{x_text}`; missing fields render empty); `default_body` when `body` renders empty.
+"""
+
+from __future__ import annotations
+
+RULES: list[dict] = [
+    # -- grids: a person's own registration and links -----------------------------------
+    {
+        "on": "grassroots.grids.person.assigned.v1",
+        "kind": "assigned",
+        "people": ["id"],
+        "title": "您的岗位已登记",
+        "body": "您已被登记为{roles_text}。",
+    },
+    {
+        "on": "grassroots.grids.link.created.v1",
+        "kind": "linked",
+        "when": {"kind": ["member_household", "cadre_grid"]},
+        "people": ["source_id"],
+        "title": "新增{kind_text}",
+        "body": "您有一项新的{kind_text}(编号 {target_id})。",
+    },
+    # -- tasks: dispatch and the life of an assignment ------------------------------------
+    {
+        "on": "grassroots.tasks.task.dispatched.v1",
+        "kind": "dispatched",
+        "roles": ["village:village_secretary"],
+        "title": "新任务:{title}",
+        "body": "镇街已向本村派发任务“{title}”(事项 {matter_code}),截止 {deadline}。",
+    },
+    {
+        "on": "grassroots.tasks.task.rejected.v1",
+        "kind": "rejected",
+        "people": ["sender_id"],
+        "skip_actor": False,
+        "title": "任务未通过过筛:{title}",
+        "body": "您发送的任务“{title}”被过筛驳回:{reason_label}。",
+    },
+    {
+        "on": "grassroots.tasks.assignment.assigned.v1",
+        "kind": "dispatched",
+        "people": ["assignee_id"],
+        "title": "派给您的任务:{title}",
+        "body": "任务“{title}”已交由您办理,截止 {deadline}。",
+    },
+    {
+        "on": "grassroots.tasks.assignment.returned.v1",
+        "kind": "returned",
+        "people": ["assignee_id"],
+        "fallback": ["village:village_secretary"],
+        "title": "任务被退回:{title}",
+        "body": "任务“{title}”被退回,原因:{reason}。请修改后重新提交。",
+    },
+    {
+        "on": "grassroots.tasks.assignment.due_soon.v1",
+        "kind": "due_soon",
+        "people": ["assignee_id"],
+        "fallback": ["village:village_secretary"],
+        "title": "任务即将到期:{title}",
+        "body": "任务“{title}”将于 {deadline} 到期,请抓紧办理。",
+    },
+    {
+        "on": "grassroots.tasks.assignment.overdue.v1",
+        "kind": "overdue",
+        "people": ["assignee_id"],
+        "roles": ["village:village_secretary"],
+        "title": "任务已逾期:{title}",
+        "body": "任务“{title}”已超过截止时间 {deadline},尚未完成。",
+    },
+    {
+        "on": "grassroots.tasks.assignment.accepted.v1",
+        "kind": "accepted",
+        "people": ["assignee_id"],
+        "title": "任务已验收:{title}",
+        "body": "您办理的任务“{title}”已通过验收。",
+    },
+    # -- fieldwork: the escalation ladder, ratings and alerts -------------------------------
+    {
+        "on": "grassroots.tasks.matter.reported.v1",
+        "kind": "reported",
+        "people": ["handler_id"],
+        "fallback": ["grid:grid_workers"],
+        "title": "网格新事项:{title}",
+        "body": "网格内有新事项“{title}”(来源:{source_text}),请及时处置。",
+    },
+    {
+        "on": "grassroots.tasks.matter.escalated.v1",
+        "kind": "escalated",
+        "when": {"level": ["village"]},
+        "people": ["handler_id"],
+        "fallback": ["village:village_secretary"],
+        "title": "难事转交给您:{title}",
+        "body": "事项“{title}”已从{from_level_text}上报到{level_text}({reason_text}),请协调办理。",
+    },
+    {
+        "on": "grassroots.tasks.matter.escalated.v1",
+        "kind": "escalated",
+        "when": {"level": ["department"]},
+        "people": ["handler_id"],
+        "roles": ["township:township_leader"],
+        "title": "事项上报至乡镇平台:{title}",
+        "body": "事项“{title}”已从{from_level_text}上报到乡镇平台({reason_text}),请派单到部门。",
+    },
+    {
+        "on": "grassroots.tasks.matter.dispatched.v1",
+        "kind": "dispatched",
+        "people": ["handler_id"],
+        "title": "点兵点将:{title}",
+        "body": "乡镇平台已将事项“{title}”派给您,请接单办理,截止 {deadline}。",
+    },
+    {
+        "on": "grassroots.tasks.matter.resolved.v1",
+        "kind": "resolved",
+        "people": ["reporter_id", "member_id"],
+        "title": "事项已办结:{title}",
+        "body": "您反映的事项“{title}”已办结,欢迎评价。",
+    },
+    {
+        "on": "grassroots.tasks.matter.rated.v1",
+        "kind": "rating",
+        "people": ["handler_id"],
+        "title": "收到评价:{title}",
+        "body": "群众对事项“{title}”的办理评价为 {rating} 星。",
+    },
+    {
+        "on": "grassroots.tasks.visit.rated.v1",
+        "kind": "rating",
+        "people": ["member_id"],
+        "title": "走访获得评价",
+        "body": "您 {month} 的一次入户走访获得了 {rating} 星评价。",
+    },
+    {
+        "on": "grassroots.tasks.alert.raised.v1",
+        "kind": "alert",
+        "people": ["person_ids"],
+        "skip_actor": False,
+        "title": "预警提醒",
+        "body": "{message}",
+    },
+    # -- scoring: praise and its own alerts (any version it publishes) ----------------------
+    {
+        "on": "grassroots.scoring.praise.#",
+        "kind": "praise",
+        "people": ["person_id", "member_id", "person_ids"],
+        "skip_actor": False,
+        "title": "您获得表扬",
+        "body": "{message}",
+        "default_body": "您的工作获得表扬,请到指数与榜单中查看。",
+    },
+    {
+        "on": "grassroots.scoring.alert.#",
+        "kind": "alert",
+        "people": ["person_id", "member_id", "person_ids"],
+        "skip_actor": False,
+        "title": "预警提醒",
+        "body": "{message}",
+        "default_body": "您负责的工作出现预警,请到指数与榜单中查看。",
+    },
+]
+
+ROLE_LABELS = {
+    "county_admin": "县级管理员",
+    "township_leader": "镇街分管领导",
+    "department_staff": "部门工作人员",
+    "village_secretary": "村党组织书记",
+    "village_cadre": "村两委干部",
+    "grid_worker": "网格员",
+    "member": "党员",
+    "team_cadre": "组团干部",
+    "resident": "居民",
+}
+LEVEL_LABELS = {"grid": "网格", "village": "村", "department": "部门", "township": "乡镇"}
+
+# field -> labels for its values; `{field_text}` in a template shows the label
+LABELS: dict[str, dict[str, str]] = {
+    "roles": ROLE_LABELS,
+    "kind": {"member_household": "联系户", "cadre_grid": "联系网格", "team_village": "联系村"},
+    "level": LEVEL_LABELS,
+    "from_level": LEVEL_LABELS,
+    "reason": {"manual": "人工上报", "deadline": "超时自动上报"},
+    "source": {"visit": "走访", "mailbox": "村民信箱", "grid": "网格巡查", "open311": "外部系统"},
+}
