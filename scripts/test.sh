@@ -36,4 +36,14 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   fi
 fi
 
+# The console's browser test drives Debian's Chromium (with CJK fonts for legible screenshots).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+  if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+    echo "test: installing chromium and CJK fonts (console browser test)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "test: the console test needs Chromium: sudo apt-get install -y chromium fonts-noto-cjk" >&2
+  fi
+fi
+
 exec $PY -m pytest "$@"

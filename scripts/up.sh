@@ -14,6 +14,24 @@ PY=.venv/bin/python scripts/ensure_broker.sh
 .venv/bin/python -m common.migrations
 .venv/bin/python scripts/seed_demo.py
 
+# The reference web console (console/, served at /console/): built when Node.js is there and
+# console/dist is missing or older than its sources. The API never depends on it.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f console/dist/index.html ] || [ -n "$(find console/src console/index.html console/package.json \
+    console/package-lock.json console/vite.config.js -newer console/dist/index.html 2>/dev/null | head -n 1)" ]; then
+    echo "console: building the web console into console/dist (log: ${GOV_VAR_DIR:-var}/console-build.log) ..."
+    mkdir -p "${GOV_VAR_DIR:-var}"
+    if (cd console && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } &&
+      npm run build) >"${GOV_VAR_DIR:-var}/console-build.log" 2>&1; then
+      echo "console: built"
+    else
+      echo "console: build failed, continuing without it: $(tail -n 3 "${GOV_VAR_DIR:-var}/console-build.log" | tr '\n' ' ')"
+    fi
+  fi
+else
+  echo "console: npm not found; install Node.js 20.19+ (https://nodejs.org/) for the web console at /console/ — the API works without it"
+fi
+
 cat <<MSG
 
   基层治理开放平台 — starting grids, tasks, scoring, notify and the gateway
