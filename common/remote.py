@@ -16,12 +16,16 @@ import logging
 import eventlet
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 
 from common.config import env
 from common.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+# Exception types (as nameko names them across the bus) that mean "the database is away".
+STORAGE_OUTAGES = {"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError", "PendingRollbackError"}
 
 
 def rpc_timeout() -> float:
@@ -39,6 +43,12 @@ def call(proxy, service: str, method: str, *args, timeout: float | None = None, 
         raise DomainError("service_timeout", {"service": service}) from exc
     except UnknownService as exc:
         raise DomainError("service_unavailable", {"service": service}) from exc
+    except RemoteError as exc:
+        if exc.exc_type in STORAGE_OUTAGES:
+            # the service is up but its database is not: unavailable, not a bug
+            log.warning("%s.%s: its database is unavailable: %s", service, method, exc.value)
+            raise DomainError("service_unavailable", {"service": service}) from exc
+        raise
     except (OperationalError, AMQPError, OSError) as exc:
         log.warning("broker unavailable calling %s.%s: %s", service, method, exc)
         raise DomainError("service_unavailable", {"service": service}) from exc

@@ -39,9 +39,18 @@ class Platform:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> None:
+        """Start a process by name; `grids#2` is a second replica of grids."""
         log = open(self.logs_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", PROCESSES[name]],
+            [
+                sys.executable,
+                "-m",
+                "nameko",
+                "run",
+                "--config",
+                "deploy/nameko.yaml",
+                PROCESSES[name.split("#")[0]],
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=log,
