@@ -228,3 +228,18 @@ class AuditPage(Schema):
 
 class LogoutResponse(Schema):
     revoked = fields.String(required=True)
+
+
+class AccountGrant(Strict):
+    username = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=3, max=64),
+            validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="账号只能包含字母、数字、下划线、点和连字符"),
+        ],
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=8, max=128, error="密码长度应在 8 到 128 之间"),
+    )

@@ -146,6 +146,18 @@ class OrgRoutes:
     def create_person(self, request, actor, body):
         return call(self.grids, "grids", "create_person", actor, body)
 
+    @route(
+        "PUT",
+        "/api/v1/people/<int:person_id>/account",
+        summary="开通账号或重设密码 / grant a login",
+        tag="people",
+        body=g.AccountGrant,
+        response=g.Person,
+        roles=["county_admin", "township_leader", "village_secretary"],
+    )
+    def grant_account(self, request, actor, person_id, body):
+        return call(self.grids, "grids", "grant_account", actor, person_id, body)
+
     # -- households -------------------------------------------------------------------
 
     @route(

@@ -118,11 +118,25 @@ def actor_claims(session, person: Person) -> dict:
     }
 
 
-def set_password(session, person_id: int, password: str) -> None:
+def grant_account(uow, actor: Actor, person_id: int, username: str, password: str) -> Person:
+    """Give a person a login (or a new password). Only for people in the granter's scope;
+    a county admin's account only by a county admin."""
+    _require(actor, "person.create")
+    session = uow.session
     person = session.get(Person, person_id)
     if person is None:
         raise not_found("人员", "person")
+    unit = _unit_in_scope(session, actor, person.org_unit_id)
+    if Role.county_admin.value in person.roles and Role.county_admin.value not in actor.roles:
+        raise DomainError("forbidden")
+    taken = session.scalar(select(Person.id).where(Person.username == username, Person.id != person.id))
+    if taken is not None:
+        raise DomainError("conflict", {"detail": f"账号 {username} 已被使用"}, {"username": ["账号已被使用"]})
+    person.username = username
     person.password_hash = hasher.hash(password)
+    person.failed_logins, person.locked_until = 0, None
+    audit(uow, actor, "account.granted", f"people/{person.id}", unit.path, {"username": username})
+    return person
 
 
 # -- org units, people, households ----------------------------------------------------

@@ -135,6 +135,17 @@ class GridsService:
             uow.commit()
             return contracts.Person().dump(queries.person_dict(person, who.sees_pii))
 
+    @rpc(expected_exceptions=expected)
+    def grant_account(self, actor: dict, person_id: int, payload: dict) -> dict:
+        data = load(contracts.AccountGrant(), payload)
+        if is_production() and data["password"] == DEMO_PASSWORD:
+            raise DomainError("validation_failed", fields={"password": ["不能使用演示密码"]})
+        who = _actor(actor)
+        with self.db() as uow:
+            person = commands.grant_account(uow, who, person_id, data["username"], data["password"])
+            uow.commit()
+            return contracts.Person().dump(queries.person_dict(person, who.sees_pii))
+
     # -- households -------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)

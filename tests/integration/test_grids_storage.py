@@ -190,3 +190,27 @@ def test_responsibility_lookups(grids):
         grid = u.session.scalars(select(models.OrgUnit).where(models.OrgUnit.level == "grid")).first()
         who = queries.responsible_for_grid(u.session, grid)
     assert who["grid_workers"] and who["village_secretaries"] and who["team_cadres"]
+
+
+def test_grant_account_in_scope_only(grids):
+    leader = actor(login(grids, "township"))
+    other = actor(login(grids, "township2"))
+    with grids() as u:
+        person = u.session.scalars(
+            select(models.Person)
+            .where(models.Person.username.is_(None), models.Person.org_unit_id != 1)
+            .join(models.OrgUnit, models.OrgUnit.id == models.Person.org_unit_id)
+            .where(models.OrgUnit.path.startswith(leader.scope_paths[0]))
+        ).first()
+    with grids() as u, pytest.raises(DomainError) as caught:
+        commands.grant_account(u, other, person.id, "zhang.san", "s3cret-pass")
+    assert caught.value.code == "out_of_scope"
+    with grids() as u, pytest.raises(DomainError) as caught:
+        commands.grant_account(u, leader, person.id, "township2", "s3cret-pass")
+    assert caught.value.code == "conflict"
+    with grids() as u:
+        commands.grant_account(u, leader, person.id, "zhang.san", "s3cret-pass")
+        u.commit()
+    with grids() as u:
+        claims = commands.authenticate(u.session, "zhang.san", "s3cret-pass", refuse_password=None)
+    assert claims["id"] == person.id
