@@ -110,7 +110,9 @@ class CatalogueChanged(EventData):
 
 register("tasks", "task.updated", TaskUpdated, "The reviewer changed a task's targets or deadline")
 register("tasks", "task.decision_recorded", DecisionRecorded, "A collective decision was recorded (集体讨论)")
-register("tasks", "catalogue.changed", CatalogueChanged, "A catalogue matter was created, versioned or retired")
+register(
+    "tasks", "catalogue.changed", CatalogueChanged, "A catalogue matter was created, versioned or retired"
+)
 
 
 # -- fieldwork: visits -----------------------------------------------------------------
