@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 # Exception types (as nameko names them across the bus) that mean "the database is away".
-STORAGE_OUTAGES = {"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError", "PendingRollbackError"}
+STORAGE_OUTAGES = {
+    "OperationalError",
+    "InterfaceError",
+    "DisconnectionError",
+    "TimeoutError",
+    "PendingRollbackError",
+}
 
 
 def rpc_timeout() -> float:
