@@ -6,15 +6,24 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from common.config import amqp_uri, is_production, nameko_config
 
+
+def this_month() -> str:
+    """The month in China Standard Time, as the services count months."""
+    return (datetime.now(UTC) + timedelta(hours=8)).strftime("%Y-%m")
+
+
 # (service, method, args): in order; each must be idempotent
 STEPS = [
     ("tasks", "catalogue_seed_default", ()),
+    ("tasks", "fieldwork_sync_links", ()),
+    ("tasks", "visit_generate_lists", (this_month(),)),
 ]
 
 
