@@ -7,10 +7,12 @@ village cadres linked to grids; about 600,000 events: per member a visit list, 9
 and 2 ratings, per grid 10 matters, per village 10 tasks — each event's facts as the
 consumer writes them (member, grid and village rows).
 
-  recompute   engine.recompute(month): one INSERT … SELECT … GROUP BY for the totals, then
-              every score in one pass (target ≤ 10 s)
-  naive       per entity: its own GROUP BY query, its score, its own UPSERT — timed on a
-              sample in the same run and scaled to every entity (target ratio ≥ 20×)
+  recompute   engine.recompute(month): one INSERT … SELECT … GROUP BY … RETURNING for the
+              totals, every score computed in one pass (values; explanations are derived
+              on read) and written with INSERT … SELECT FROM unnest(arrays) (target ≤ 10 s)
+  naive       per entity: its own GROUP BY query, its score (the same value function),
+              its own UPSERT — timed on a sample in the same run and scaled to every
+              entity (target ratio ≥ 20×)
   latency     the scoring service as a `nameko run` process on its own vhost; visit.recorded
               events published at a steady rate; latency = the score row's update time minus
               the publish time (target p99 ≤ 1 s)
@@ -39,7 +41,7 @@ from common.events import EXCHANGE, event_type, to_cloudevent
 from common.migrations import upgrade
 from common.outbox import ConfirmingPublisher
 from common.storage import make_engine
-from services.scoring import domain, engine
+from services.scoring import engine
 from services.scoring.config import load_config
 from services.scoring.models import OutboxMessage, ProcessedEvent, Score
 
@@ -211,7 +213,7 @@ def _naive(url, config, sample: int) -> float:
             ).all()
             totals = {m: (int(s) / 1000.0, int(c)) for m, s, c in rows}
             index = "pioneer" if kind == "member" else "fortress"
-            value, parts = domain.index_score(config, index, totals)
+            value = engine.entity_value(config, index, totals)
             session.merge(
                 Score(
                     period="1999-01",
@@ -222,7 +224,7 @@ def _naive(url, config, sample: int) -> float:
                     colour=None,
                     org_path=path,
                     village_id=village_id,
-                    parts=parts,
+                    parts=None,
                     updated_at=datetime.now(UTC),
                 )
             )

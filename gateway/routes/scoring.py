@@ -19,7 +19,8 @@ class ScoringRoutes:
         query=s.ScoreQuery,
         response=s.ScoreDetail,
         description="index: pioneer 先锋指数 | fortress 堡垒指数 | service 服务指数 | three_links 三联指数 | "
-        "lead_goose 领雁指数; entity_kind: member | grid | village | team | township | county | cadre",
+        "lead_goose 领雁指数; entity_kind: member | grid | village | team | township | county | cadre "
+        "(village and team cadres) | secretary (village secretary, 领雁指数; also by village)",
     )
     def score(self, request, actor, query, index, entity_kind, entity_id):
         return call(self.scoring, "scoring", "score", actor, index, entity_kind, entity_id, query)
@@ -31,8 +32,10 @@ class ScoringRoutes:
         tag="scoring",
         query=s.BoardQuery,
         response=s.Board,
-        description="board: village_board 兴村治社榜 | cadre_board 先锋干部榜 | pioneer | fortress | service | "
-        "three_links | lead_goose; with movement against the previous period and the 红黑榜",
+        description="board: village_board 兴村治社榜 | cadre_board 先锋干部榜 (village cadres by their grids' 堡垒指数, "
+        "team cadres by their team's 服务指数) | pioneer | fortress | service | three_links | lead_goose "
+        "(by village secretary; kind=village for villages); with movement against the previous period and "
+        "the 红黑榜",
     )
     def board(self, request, actor, query, board):
         return call(self.scoring, "scoring", "board", actor, board, query)

@@ -346,3 +346,78 @@ def ranked(rows: list[tuple[int, float]]) -> list[tuple[int, float, int]]:
             rank, last = position, value
         result.append((entity_id, value, rank))
     return result
+
+
+# -- the same numbers without the explanation (the hot paths) ---------------------------
+# Each function below gives exactly the value of its explained twin above (same operations
+# in the same order, so the same floats); tests/unit/test_scoring_formulas.py checks it.
+
+
+def _compiled(config) -> dict:
+    """Per-configuration lists the value functions walk (kept on the config object)."""
+    cached = getattr(config, "_compiled", None)
+    if cached is None:
+        indices = config.indices
+        cached = {
+            "indicators": {name: (spec, spec["normalisation"]) for name, spec in config.indicators.items()},
+            "weights": {
+                index: list(indices[index]["weights"].items()) for index in ("pioneer", "fortress", "service")
+            },
+            "dimensions": [
+                (dim["weight"], list(dict.fromkeys(dim["indicators"])))
+                for dim in indices["lead_goose"]["dimensions"].values()
+            ],
+            "components": list(indices["three_links"]["components"].items()),
+        }
+        object.__setattr__(config, "_compiled", cached)
+    return cached
+
+
+def normalised_indicators(config, totals: Totals, names) -> dict[str, float | None]:
+    specs = _compiled(config)["indicators"]
+    out = {}
+    for name in names:
+        spec, norm = specs[name]
+        out[name] = normalise(norm, indicator_raw(spec, totals))
+    return out
+
+
+def weighted_value(pairs: list[tuple[float, float | None]]) -> float | None:
+    """`weighted(...)[0]` from (weight, normalised) pairs."""
+    present = sum(weight for weight, value in pairs if value is not None)
+    if present == 0:
+        return None
+    score = 0.0
+    for weight, value in pairs:
+        if value is not None:
+            score += 100.0 * (weight / present) * value
+    return _r(score)
+
+
+def index_value(config, index: str, norms: dict[str, float | None]) -> float | None:
+    """`index_score(config, index, totals)[0]`, from `normalised_indicators` of those totals."""
+    return weighted_value([(weight, norms[name]) for name, weight in _compiled(config)["weights"][index]])
+
+
+def lead_goose_value(config, norms: dict[str, float | None]) -> float | None:
+    """`lead_goose_score(config, totals)[0]`."""
+    pairs = []
+    for weight, names in _compiled(config)["dimensions"]:
+        values = [norms[n] for n in names if norms[n] is not None]
+        pairs.append((weight, sum(values) / len(values) if values else None))
+    return weighted_value(pairs)
+
+
+def composite_value(config, components: dict[str, float | None]) -> float | None:
+    """`composite_score(config, components)[0]`."""
+    pairs = []
+    for name, weight in _compiled(config)["components"]:
+        value = components.get(name)
+        pairs.append((weight, None if value is None else value / 100.0))
+    return weighted_value(pairs)
+
+
+def top_rating_raw(config, totals: Totals) -> float | None:
+    """The shown (rounded) raw 群众满意度 of a member, as the praise rule reads it."""
+    spec, _ = _compiled(config)["indicators"]["household_satisfaction"]
+    return _r(indicator_raw(spec, totals))

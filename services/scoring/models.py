@@ -77,10 +77,22 @@ class Entity(Base):
 
 
 class Score(Base):
-    """A stored monthly index value with its explanation (`parts`)."""
+    """A stored monthly index value. Its explanation is derived on read from the totals
+    (`engine.explain`); `parts` is no longer written (kept for rows written before 0003)."""
 
     __tablename__ = "scores"
-    __table_args__ = (Index("ix_score_board", "period", "index", "entity_kind", "value"),)
+    __table_args__ = (
+        Index("ix_score_board", "period", "index", "entity_kind", "value"),
+        # a township's villages (兴村治社榜 checks) and any subtree, by path prefix
+        Index(
+            "ix_score_place",
+            "period",
+            "index",
+            "entity_kind",
+            "org_path",
+            postgresql_ops={"org_path": "varchar_pattern_ops"},
+        ),
+    )
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     index: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -90,7 +102,7 @@ class Score(Base):
     colour: Mapped[str | None] = mapped_column(String(8))
     org_path: Mapped[str] = mapped_column(String(200))
     village_id: Mapped[int | None] = mapped_column(Integer)
-    parts: Mapped[list] = mapped_column(JSON)
+    parts: Mapped[list | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -106,6 +118,25 @@ class LinkReplica(Base):
     link_id: Mapped[int] = mapped_column(Integer)
     org_path: Mapped[str] = mapped_column(String(200))
     village_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class TeamMember(Base):
+    """The team cadres (组团干部) of each team, from grids' `team_members` look-up."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class VillageSecretary(Base):
+    """The village secretaries (村党组织书记) of each village, from grids' `village_secretaries`."""
+
+    __tablename__ = "village_secretaries"
+    __table_args__ = (Index("ix_secretary_person", "person_id"),)
+
+    village_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Recognition(Base):

@@ -1,21 +1,23 @@
 """Read side of scoring: scores with their explanation, boards with movement, grid colours.
 
-Monthly scores of members, grids and villages are stored; teams (组团, from the team↔village
-replica), townships and the county (三联指数 as the mean of their villages) and village cadres
-(先锋干部榜: the mean 堡垒指数 of the grids they take) are derived on read from the same
-totals. Quarters and years are computed from the summed monthly totals.
+Monthly scores of members, grids and villages are stored (values; an explanation is
+derived from the totals when a score is opened); teams (组团, from the team↔village
+replica), townships and the county (三联指数 as the mean of their villages), cadres
+(先锋干部榜: a village cadre by the mean 堡垒指数 of the grids they take, a team cadre by
+the 服务指数 of their team) and village secretaries (领雁指数 of their village) are derived
+on read from the same totals. Quarters and years are computed from the summed monthly totals.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from common.scope import Actor
 from services.scoring import domain, engine
 from services.scoring.domain import path_ids
-from services.scoring.models import Fact, LinkReplica, Score
+from services.scoring.models import Fact, LinkReplica, Score, TeamMember, VillageSecretary
 
 BOARDS = {
     # board -> (index, entity kind, Chinese label)
@@ -25,14 +27,14 @@ BOARDS = {
     "fortress": ("fortress", "grid", "堡垒指数排名"),
     "service": ("service", "team", "服务指数排名"),
     "three_links": ("three_links", "village", "三联指数排名"),
-    "lead_goose": ("lead_goose", "village", "领雁指数排名"),
+    "lead_goose": ("lead_goose", "secretary", "领雁指数排名"),
 }
 KINDS_OF = {
     "pioneer": {"member"},
     "fortress": {"grid", "village", "cadre"},
     "service": {"team", "village"},
     "three_links": {"village", "township", "county"},
-    "lead_goose": {"village"},
+    "lead_goose": {"village", "secretary"},
 }
 
 
@@ -45,23 +47,27 @@ def _is_month(period: str) -> bool:
 
 
 def stored_rows(session, config, index: str, kind: str, period: str, prefix: str | None) -> list[dict]:
+    """Rows of a stored index (member, grid, village); `parts` is filled in by `explained`."""
     if _is_month(period):
-        query = select(Score).where(Score.period == period, Score.index == index, Score.entity_kind == kind)
+        query = select(Score.entity_id, Score.value, Score.org_path, Score.colour, Score.village_id).where(
+            Score.period == period, Score.index == index, Score.entity_kind == kind
+        )
         if prefix:
             query = query.where(Score.org_path.startswith(prefix, autoescape=True))
         return [
             {
-                "entity_id": s.entity_id,
-                "value": s.value,
-                "org_path": s.org_path,
-                "colour": s.colour,
-                "parts": s.parts,
-                "paths": [s.org_path],
+                "entity_id": entity_id,
+                "value": value,
+                "org_path": path,
+                "colour": colour,
+                "village_id": village_id,
+                "parts": None,
+                "paths": [path],
             }
-            for s in session.scalars(query)
+            for entity_id, value, path, colour, village_id in session.execute(query)
         ]
     rows = []
-    for c in engine.compute(session, config, domain.months_of(period)):
+    for c in engine.compute(session, config, domain.months_of(period), explain=False):
         if c.index == index and c.entity_kind == kind and c.value is not None:
             if not prefix or c.org_path.startswith(prefix):
                 rows.append(
@@ -70,11 +76,21 @@ def stored_rows(session, config, index: str, kind: str, period: str, prefix: str
                         "value": c.value,
                         "org_path": c.org_path,
                         "colour": c.colour,
-                        "parts": c.parts,
+                        "village_id": c.village_id,
+                        "parts": None,
                         "paths": [c.org_path],
                     }
                 )
     return rows
+
+
+def explained(session, config, index: str, kind: str, period: str, row: dict) -> list:
+    """The parts of a stored row, derived from the same totals as its value."""
+    if row.get("parts") is None:
+        row["parts"] = engine.explain(
+            session, config, domain.months_of(period), index, kind, row["entity_id"], row.get("village_id")
+        )
+    return row["parts"]
 
 
 def _links(session, kind: str) -> dict[int, list[tuple[int, str]]]:
@@ -122,21 +138,41 @@ def team_rows(session, config, period: str, team_id: int | None = None) -> list[
     return rows
 
 
+def _people(session, model, key) -> dict[int, list[int]]:
+    """{person: [team or village ids]} of `team_members` or `village_secretaries`."""
+    by_person: dict[int, list[int]] = defaultdict(list)
+    for place, person in session.execute(select(key, model.person_id).order_by(model.person_id, key)):
+        by_person[person].append(place)
+    return by_person
+
+
 def cadre_rows(session, config, period: str, prefix: str | None) -> list[dict]:
-    """先锋干部榜: each village cadre by the mean 堡垒指数 of the grids they take (两委联格)."""
+    """先锋干部榜: each village cadre by the mean 堡垒指数 of the grids they take (两委联格),
+    each team cadre by the 服务指数 of their team (组团联村); someone who is both, by the mean."""
     grids = {r["entity_id"]: r for r in stored_rows(session, config, "fortress", "grid", period, None)}
+    grid_links = _links(session, "cadre_grid")
+    team_of = _people(session, TeamMember, TeamMember.team_id)
+    teams = {r["entity_id"]: r for r in team_rows(session, config, period)} if team_of else {}
     rows = []
-    for cadre, links in sorted(_links(session, "cadre_grid").items()):
-        values = [grids[g]["value"] for g, _ in links if g in grids]
+    for cadre in sorted(set(grid_links) | set(team_of)):
+        links = grid_links.get(cadre, [])
+        mine = [teams[t] for t in team_of.get(cadre, []) if t in teams]
+        values = [grids[g]["value"] for g, _ in links if g in grids] + [t["value"] for t in mine]
         if not values:
             continue
-        path = _prefix(links[0][1], 3)
-        if prefix and not path.startswith(prefix):
+        paths = [p for _, p in links] + [p for t in mine for p in t["paths"]]
+        path = _prefix(links[0][1], 3) if links else mine[0]["org_path"]
+        if prefix and not (
+            path.startswith(prefix) or any(p.startswith(prefix) for t in mine for p in t["paths"])
+        ):
             continue
         parts = [
             {"name": "grid", "label": "联系网格堡垒指数", "entity_id": g, "raw": grids[g]["value"]}
             for g, _ in links
             if g in grids
+        ] + [
+            {"name": "team", "label": "所在组团服务指数", "entity_id": t["entity_id"], "raw": t["value"]}
+            for t in mine
         ]
         rows.append(
             {
@@ -145,8 +181,38 @@ def cadre_rows(session, config, period: str, prefix: str | None) -> list[dict]:
                 "org_path": path,
                 "colour": None,
                 "parts": parts,
-                "paths": [p for _, p in links],
+                "paths": paths,
                 "grid_ids": [g for g, _ in links],
+                "village_ids": sorted({v for t in mine for v in t["village_ids"]}),
+            }
+        )
+    return rows
+
+
+def secretary_rows(session, config, period: str, prefix: str | None) -> list[dict]:
+    """领雁指数 per village secretary (村党组织书记): their village's; by the mean if they lead
+    more than one."""
+    villages = {
+        r["entity_id"]: r for r in stored_rows(session, config, "lead_goose", "village", period, None)
+    }
+    rows = []
+    for person, led in sorted(_people(session, VillageSecretary, VillageSecretary.village_id).items()):
+        mine = [villages[v] for v in led if v in villages and villages[v]["value"] is not None]
+        if not mine:
+            continue
+        paths = [r["org_path"] for r in mine]
+        if prefix and not any(p.startswith(prefix) for p in paths):
+            continue
+        rows.append(
+            {
+                "entity_id": person,
+                "value": domain.mean([r["value"] for r in mine]),
+                "org_path": paths[0],
+                "colour": None,
+                "parts": None,
+                "villages": mine,
+                "paths": paths,
+                "village_ids": [r["entity_id"] for r in mine],
             }
         )
     return rows
@@ -186,6 +252,8 @@ def rows_for(session, config, index: str, kind: str, period: str, prefix: str | 
         return [r for r in rows if not prefix or any(p.startswith(prefix) for p in r["paths"])]
     if kind == "cadre":
         return cadre_rows(session, config, period, prefix)
+    if kind == "secretary":
+        return secretary_rows(session, config, period, prefix)
     if kind in ("township", "county"):
         return area_rows(session, config, kind, period, prefix)
     return stored_rows(session, config, index, kind, period, prefix)
@@ -299,6 +367,18 @@ def score_detail(
     if not rows or not visible(actor, rows[0]):
         return None
     row = rows[0]
+    if kind == "secretary":
+        if len(row["villages"]) == 1:  # the six dimensions of their village
+            parts = explained(session, config, index, "village", period, row["villages"][0])
+        else:
+            parts = [
+                {"name": "village", "label": "所任村领雁指数", "entity_id": v["entity_id"], "raw": v["value"]}
+                for v in row["villages"]
+            ]
+    elif row["parts"] is None:
+        parts = explained(session, config, index, kind, period, row)
+    else:
+        parts = row["parts"]
     facts = select(
         Fact.event_id,
         Fact.event_type,
@@ -311,7 +391,14 @@ def score_detail(
     if kind == "team":
         facts = facts.where(Fact.entity_kind == "village", Fact.entity_id.in_(row["village_ids"]))
     elif kind == "cadre":
-        facts = facts.where(Fact.entity_kind == "grid", Fact.entity_id.in_(row["grid_ids"]))
+        facts = facts.where(
+            or_(
+                (Fact.entity_kind == "grid") & Fact.entity_id.in_(row["grid_ids"]),
+                (Fact.entity_kind == "village") & Fact.entity_id.in_(row["village_ids"]),
+            )
+        )
+    elif kind == "secretary":
+        facts = facts.where(Fact.entity_kind == "village", Fact.entity_id.in_(row["village_ids"]))
     elif kind in ("township", "county"):
         facts = facts.where(
             Fact.entity_kind == "village", Fact.org_path.startswith(row["org_path"], autoescape=True)
@@ -341,7 +428,7 @@ def score_detail(
         "colour": row["colour"],
         "org_path": row["org_path"],
         "rank_in_township": rank,
-        "parts": row["parts"],
+        "parts": parts,
         "events": [
             {
                 "event_id": e,

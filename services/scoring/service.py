@@ -17,7 +17,7 @@ from common.remote import call
 from common.scope import Actor
 from services.scoring import engine, queries
 from services.scoring.config import load_config
-from services.scoring.models import Base, OutboxMessage, ProcessedEvent
+from services.scoring.models import Base, OutboxMessage, ProcessedEvent, TeamMember, VillageSecretary
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
@@ -56,7 +56,7 @@ class ScoringService:
 
     def _apply(self, event: dict, handler: str) -> None:
         with self.db() as uow:
-            if not uow.first_delivery(event["id"], f"scoring.{handler}"):
+            if not engine.claim_event(uow, event["id"], f"scoring.{handler}"):
                 return
             engine.apply_event(uow, self.formulas, event)
             uow.commit()
@@ -194,6 +194,8 @@ class ScoringService:
         return contracts.RecomputeResult().dump({**result, "links": links})
 
     def _sync_links(self) -> dict:
+        """Refresh the link replica and, with it, the team cadres of every linked team and the
+        secretaries of every known village: one batched look-up each, not one per event."""
         counts = {}
         for kind in engine.REPLICATED:
             rows, after = [], 0
@@ -206,4 +208,16 @@ class ScoringService:
             with self.db() as uow:
                 counts[kind] = engine.replace_links(uow.session, kind, rows)
                 uow.commit()
+        with self.db() as uow:
+            teams, villages = engine.team_ids(uow.session), engine.village_ids(uow.session)
+        members = call(self.grids, "grids", "team_members", teams, timeout=30) if teams else {}
+        secretaries = (
+            call(self.grids, "grids", "village_secretaries", villages, timeout=30) if villages else {}
+        )
+        with self.db() as uow:
+            counts["team_members"] = engine.replace_people(uow.session, TeamMember, "team_id", members)
+            counts["village_secretaries"] = engine.replace_people(
+                uow.session, VillageSecretary, "village_id", secretaries
+            )
+            uow.commit()
         return counts

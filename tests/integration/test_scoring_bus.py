@@ -328,3 +328,54 @@ def test_events_over_the_bus_give_exact_explained_ranked_scores(scoring, vhost):
         result = rpc.scoring.recompute(ADMIN, {"period": MONTH, "sync_links": False})
         assert result["facts"] > 0 and result["scores"] == len(before[1])
         assert snapshot(session) == before
+
+
+def test_team_cadres_on_the_cadre_board_and_lead_goose_by_secretary(scoring):
+    """Team cadres (from grids' team_members, kept in scoring's own table) stand on the
+    先锋干部榜 by their team's 服务指数; the 领雁指数 is read per village secretary."""
+    from services.scoring import engine
+    from services.scoring.models import TeamMember, VillageSecretary
+
+    publish, session = scoring["publish"], scoring["session"]
+    publish(
+        [
+            link("team_village", 1, 50, 3, "/1/2/3/"),
+            link("cadre_grid", 3, 60, 4, "/1/2/3/4/"),
+            visit_list(100, P4, 2),
+            visit(100, P4),
+            matter("matter.reported", P4, "grid"),
+            matter("matter.resolved", P4, "grid", days_to_close=1.0),
+            cloudevent(
+                "tasks",
+                "task.dispatched",
+                {"township_id": 2, "village_id": None, "grid_id": None, "task_id": 1, "village_ids": [3]},
+                "/1/2/",
+            ),
+            assignment("assignment.accepted", 3, on_time=True),
+        ]
+    )
+    session.rollback()
+    engine.replace_people(session, TeamMember, "team_id", {"50": [70, 71]})
+    engine.replace_people(session, VillageSecretary, "village_id", {"3": [80]})
+    session.commit()
+    with ClusterRpcProxy(scoring["config"], timeout=10) as rpc:
+        team = rpc.scoring.score(ADMIN, "service", "team", 50, {"period": MONTH})["value"]
+        grid = rpc.scoring.score(ADMIN, "fortress", "grid", 4, {"period": MONTH})["value"]
+        cadres = rpc.scoring.board(LEADER, "cadre_board", {"period": MONTH})
+        assert sorted((i["entity_id"], i["value"]) for i in cadres["items"]) == [
+            (60, grid),
+            (70, team),
+            (71, team),
+        ]
+        detail = rpc.scoring.score(ADMIN, "fortress", "cadre", 70, {"period": MONTH})
+        assert [(p["name"], p["entity_id"]) for p in detail["parts"]] == [("team", 50)]
+        assert {e["entity_kind"] for e in detail["events"]} == {"village"}
+
+        village = rpc.scoring.score(ADMIN, "lead_goose", "village", 3, {"period": MONTH})
+        board = rpc.scoring.board(LEADER, "lead_goose", {"period": MONTH})
+        assert board["entity_kind"] == "secretary"
+        assert [(i["entity_id"], i["value"]) for i in board["items"]] == [(80, village["value"])]
+        mine = rpc.scoring.score(SECRETARY, "lead_goose", "secretary", 80, {"period": MONTH})
+        assert mine["value"] == village["value"] and mine["parts"] == village["parts"]
+        assert len(mine["parts"]) == 6
+        assert rpc.scoring.board(OTHER_TOWNSHIP, "lead_goose", {"period": MONTH})["items"] == []

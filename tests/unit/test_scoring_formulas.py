@@ -196,3 +196,33 @@ def test_bad_configurations_are_refused_with_clear_messages(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_value_functions_give_exactly_the_explained_numbers():
+    """The hot paths (event scoring, recompute) use the value-only functions; the explained
+    formulas are what a score shows when opened. They must give the same floats."""
+    import random
+
+    from services.scoring import engine
+
+    rng = random.Random(11)
+    measures = domain.MEASURES
+    for _ in range(3000):
+        totals = {}
+        for m in rng.sample(measures, rng.randint(0, len(measures))):
+            count = rng.randint(0, 12)
+            totals[m] = (round(rng.uniform(0, 60), 3) if rng.random() < 0.7 else float(count), count)
+        for index in ("pioneer", "fortress", "service"):
+            assert engine.entity_value(CONFIG, index, totals) == domain.index_score(CONFIG, index, totals)[0]
+        pioneer = rng.choice([None, round(rng.uniform(0, 100), 4)])
+        values = engine.village_values(CONFIG, totals, pioneer)
+        fortress = domain.index_score(CONFIG, "fortress", totals)[0]
+        service = domain.index_score(CONFIG, "service", totals)[0]
+        assert values["fortress"] == fortress and values["service"] == service
+        assert values["lead_goose"] == domain.lead_goose_score(CONFIG, totals)[0]
+        assert (
+            values["three_links"]
+            == domain.composite_score(CONFIG, {"pioneer": pioneer, "fortress": fortress, "service": service})[
+                0
+            ]
+        )
