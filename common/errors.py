@@ -62,6 +62,22 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "该事项办结需提供佐证材料:{missing}",
         "The matter needs this evidence to complete: {missing}",
     ),
+    "step_out_of_order": (
+        409,
+        "议事程序须按顺序办理,当前应办理第 {position} 步“{step}”",
+        "Steps go in order; the current step is {position} ({step})",
+    ),
+    "step_returned": (
+        422,
+        "该步骤未通过,已退回:{reasons}",
+        "The step failed its evidence or rules and was returned: {reasons}",
+    ),
+    "procedure_required": (
+        409,
+        "该事项须先完成{templates}程序,才能验收办结",
+        "This matter must complete its procedure ({templates}) before it can be accepted",
+    ),
+    "bidding_closed": (409, "竞榜已截止", "Bidding for this project has closed"),
     "service_unavailable": (
         503,
         "{service} 服务暂时不可用,请稍后重试",

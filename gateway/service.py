@@ -19,6 +19,7 @@ from gateway.routes.inbox import InboxRoutes
 from gateway.routes.notify import NotifyRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.org import OrgRoutes
+from gateway.routes.procedures import ProceduresRoutes
 from gateway.routes.scoring import ScoringRoutes
 from gateway.routes.tasks import TaskflowRoutes
 
@@ -30,7 +31,14 @@ def _proxy(name: str) -> RpcProxy:
 
 
 class GatewayService(
-    OperationsRoutes, OrgRoutes, InboxRoutes, TaskflowRoutes, FieldworkRoutes, ScoringRoutes, NotifyRoutes
+    OperationsRoutes,
+    OrgRoutes,
+    InboxRoutes,
+    TaskflowRoutes,
+    FieldworkRoutes,
+    ScoringRoutes,
+    NotifyRoutes,
+    ProceduresRoutes,
 ):
     name = "gateway"
 

@@ -207,3 +207,69 @@ register(
     AlertRaised,
     "Work is lagging: a rate fell below its threshold or a matter is overdue",
 )
+
+
+# -- procedures: templates, procedures, the project board ------------------------------
+
+
+class TemplateChanged(EventData):
+    code = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    change = fields.String(required=True, metadata={"description": "created | updated"})
+    actor_id = fields.Integer(allow_none=True)
+
+
+class ProcedureChanged(Place):
+    procedure_id = fields.Integer(required=True)
+    template_code = fields.String(required=True)
+    template_version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    actor_id = fields.Integer(required=True)
+    task_id = fields.Integer(allow_none=True)
+    assignment_id = fields.Integer(allow_none=True)
+    matter_code = fields.String(allow_none=True)
+    step_key = fields.String(allow_none=True)
+    position = fields.Integer(allow_none=True)
+    reasons = fields.List(fields.Dict(), metadata={"description": "set when a step was returned"})
+    days = fields.Float(allow_none=True, metadata={"description": "set when completed"})
+
+
+class ProjectChanged(Place):
+    project_id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    budget = fields.Integer(required=True)
+    deadline = fields.String(required=True)
+    actor_id = fields.Integer(required=True)
+    bid_id = fields.Integer(allow_none=True)
+    bids = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+
+
+register("tasks", "template.changed", TemplateChanged, "A procedure template was added or versioned")
+register("tasks", "procedure.started", ProcedureChanged, "A village started a procedure (五议两公开 …)")
+register(
+    "tasks", "procedure.step_completed", ProcedureChanged, "A procedure step was completed with its evidence"
+)
+register(
+    "tasks",
+    "procedure.step_returned",
+    ProcedureChanged,
+    "A procedure step failed its evidence or rules; the matter went back with the reasons",
+)
+register("tasks", "procedure.completed", ProcedureChanged, "A procedure's last step was completed")
+register("tasks", "project.posted", ProjectChanged, "A township posted a project on the board (揭榜)")
+register(
+    "tasks",
+    "project.bid_submitted",
+    ProjectChanged,
+    "A village bid for a project, or revised its bid (village_id: the bidder)",
+)
+register(
+    "tasks",
+    "project.awarded",
+    ProjectChanged,
+    "A township awarded a project publicly (village_id: the winner; task_id: the task it became)",
+)

@@ -8,10 +8,11 @@ from nameko.rpc import RpcProxy, rpc
 from common.db import Database
 from services.tasks.fieldwork.entrypoints import FieldworkEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
+from services.tasks.procedures.entrypoints import ProceduresEntrypoints
 from services.tasks.taskflow.entrypoints import TaskflowEntrypoints
 
 
-class TasksService(TaskflowEntrypoints, FieldworkEntrypoints):
+class TasksService(TaskflowEntrypoints, FieldworkEntrypoints, ProceduresEntrypoints):
     name = "tasks"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)

@@ -1,6 +1,7 @@
 from common.migrations import run_env
 from services.tasks.fieldwork import models as _fieldwork_models  # noqa: F401 - registers tables
 from services.tasks.models import Base
+from services.tasks.procedures import models as _procedures_models  # noqa: F401 - registers tables
 from services.tasks.taskflow import models as _taskflow_models  # noqa: F401 - registers tables
 
 run_env(Base.metadata)

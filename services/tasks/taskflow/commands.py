@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 from common.errors import DomainError, not_found
 from common.events import DomainEvent
 from common.scope import Actor
+from services.tasks.procedures import chain
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.catalogue_default import default_matters
 from services.tasks.taskflow.models import (
@@ -105,6 +106,7 @@ def ledger_row(
 
 def write_ledger(session, rows: list[dict]) -> None:
     if rows:
+        chain.link(session, "tf", rows)  # each row joins its village's hash chain
         session.execute(insert(LedgerEntry), rows)
 
 
@@ -942,6 +944,12 @@ def submit(uow, actor: Actor, assignment_id: int, evidence: dict, now: datetime)
     return a
 
 
+# Checks other capabilities of this service make before an assignment is accepted, each
+# `guard(session, assignment, task)` raising DomainError (procedures: a major matter must
+# have gone through its procedure, services/tasks/procedures/gate.py).
+ACCEPT_GUARDS: list = []
+
+
 def _may_accept(actor: Actor, a: Assignment, task: Task) -> bool:
     if _is_sender(actor, task):
         return True
@@ -956,6 +964,8 @@ def accept(uow, actor: Actor, assignment_id: int, now: datetime) -> Assignment:
     on_time = domain.local_date(now) <= a.deadline
     days = domain.days_between(a.dispatched_at, now)
     if a.status == "submitted":
+        for guard in ACCEPT_GUARDS:
+            guard(session, a, task)
         a.accepted_at = now
     _transition(
         uow,

@@ -165,7 +165,10 @@ class LedgerEntry(Base):
     refuses one). `content` is the canonical JSON of the row, for a later hash chain."""
 
     __tablename__ = "tf_ledger"
-    __table_args__ = (Index("ix_tf_ledger_village_month", "village_id", "month"),)
+    __table_args__ = (
+        Index("ix_tf_ledger_village_month", "village_id", "month"),
+        Index("ix_tf_ledger_chain_seq", "chain", "chain_seq"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -182,6 +185,11 @@ class LedgerEntry(Base):
     village_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     content: Mapped[str] = mapped_column(Text)
+    # the hash chain per village (services/tasks/procedures/chain.py): null on rows older than it
+    chain: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 @event.listens_for(Session, "before_flush")
