@@ -22,6 +22,7 @@ def this_month() -> str:
 # (service, method, args): in order; each must be idempotent
 STEPS = [
     ("tasks", "catalogue_seed_default", ()),
+    ("tasks", "template_seed_default", ()),
     ("tasks", "fieldwork_sync_links", ()),
     ("tasks", "visit_generate_lists", (this_month(),)),
 ]

@@ -288,8 +288,10 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert r.status_code == 422
     _ok(secretary.post(f"/assignments/{project_a['id']}/submit", {"evidence": full}))
     assert leader2.post(f"/assignments/{project_a['id']}/accept").status_code == 404
-    _ok(leader.post(f"/assignments/{project_a['id']}/accept"))
-    assert _ok(dept.get(f"/tasks/{project['id']}"))["status"] == "done"
+    # a major matter is accepted only after its 五议两公开 procedure (tests/e2e/test_procedures.py runs one)
+    refused = leader.post(f"/assignments/{project_a['id']}/accept")
+    assert refused.status_code == 409 and refused.json()["code"] == "procedure_required"
+    assert _ok(dept.get(f"/tasks/{project['id']}"))["status"] != "done"
 
     progress = _ok(leader.get("/assignments/progress", params={"task_id": fraud["id"]}))
     assert len(progress) == len(villages)
@@ -323,8 +325,8 @@ def test_taskflow_through_the_gateway(platform_pg):
     }
     assert stats["received"] == 3 and stats["returned"] == 1
     assert stats["dispatched"] == 2 and stats["assignments"] == len(villages) + 1
-    assert stats["completed"] == 2
-    assert stats["completion_rate"] == round(200.0 / (len(villages) + 1), 1)
+    assert stats["completed"] == 1  # the major project waits for its procedure
+    assert stats["completion_rate"] == round(100.0 / (len(villages) + 1), 1)
     assert stats["avg_days_to_close"] is not None and stats["previous"]["assignments"] == 0
     assert _ok(leader2.get("/stats/tasks"))["submitted"] == 0
     rejections = _ok(dept.get("/stats/tasks/rejections", params={"since": "2024-01-01"}))
@@ -339,7 +341,7 @@ def test_taskflow_through_the_gateway(platform_pg):
     later = (date.today() + timedelta(days=60)).isoformat() + "T00:00:00+08:00"
     assert dept.post("/tasks/check-deadlines", {"now": later}).status_code == 403
     first = _ok(admin.post("/tasks/check-deadlines", {"now": later}))
-    assert first["overdue"] == len(villages) - 1
+    assert first["overdue"] == len(villages)  # the unaccepted major project is overdue too
     assert _ok(admin.post("/tasks/check-deadlines", {"now": later}))["overdue"] == 0
 
     # -- every state change left its event in the outbox, as the catalogue names them

@@ -398,6 +398,8 @@ def require_completed_procedure(session, a: Assignment, task: Task) -> None:
     once a procedure of that template was completed for this assignment."""
     templates = applicable_templates(session, task.matter_code, task.major)
     if not templates:
+        if task.major:  # no template loaded yet: a major matter still cannot skip its procedure
+            raise DomainError("procedure_required", {"templates": "“五议两公开”"})
         return
     done = session.scalar(
         select(Procedure.id).where(
