@@ -1,5 +1,5 @@
 # The two commands that matter: `make up` and `make test` (see README.md).
-.PHONY: up test lint format migrate seed bench clean venv venv-dev
+.PHONY: up test lint format migrate seed load bench clean venv venv-dev
 
 up:
 	@scripts/up.sh
@@ -21,6 +21,14 @@ migrate: venv
 seed: venv
 	PYTHONPATH=. .venv/bin/python scripts/seed_demo.py
 
+# a county of a given scale with a month of activity, into fresh PostgreSQL databases
+# (or the ones in GRIDS_/TASKS_/SCORING_DATABASE_URL with LOAD_ARGS=): PRESET=demo|shaoxing|quzhou
+PRESET ?= demo
+LOAD_ARGS ?= --create
+load: venv
+	PYTHONPATH=. PYTHONWARNINGS=ignore .venv/bin/python scripts/load_county.py --preset $(PRESET) $(LOAD_ARGS)
+
+# every benchmark (P1-P6, memory), a summary of the targets, var/bench.json; BENCH="replicas memory" for some
 bench: venv-dev
 	PYTHONPATH=. PYTHONWARNINGS=ignore .venv/bin/python -m bench $(BENCH)
 

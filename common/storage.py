@@ -6,6 +6,7 @@ processed-event log live in the service's own database and migrations.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, create_engine, event
@@ -73,3 +74,62 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+# -- bulk loading (scripts/load_county.py): PostgreSQL COPY -------------------------------
+
+
+def raw_connection(engine: Engine):
+    """The driver's own connection (psycopg2), for COPY; the caller commits and closes it."""
+    return engine.raw_connection().driver_connection
+
+
+def _copy_cell(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, datetime):
+        value = value.isoformat()
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows, chunk: int = 100_000) -> int:
+    """COPY `rows` (tuples in the order of `columns`) into `table` in chunks; returns the count.
+    psycopg2 refuses COPY while eventlet's wait callback is installed: it is lifted meanwhile."""
+    import io
+
+    import psycopg2.extensions
+
+    callback = psycopg2.extensions.get_wait_callback()
+    if callback is not None:
+        psycopg2.extensions.set_wait_callback(None)
+    try:
+        return _copy_chunks(cursor, table, columns, rows, chunk, io)
+    finally:
+        if callback is not None:
+            psycopg2.extensions.set_wait_callback(callback)
+
+
+def _copy_chunks(cursor, table: str, columns: list[str], rows, chunk: int, io) -> int:
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    buffer, pending, total = io.StringIO(), 0, 0
+    for row in rows:
+        buffer.write("\t".join(map(_copy_cell, row)))
+        buffer.write("\n")
+        pending += 1
+        if pending >= chunk:
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
+            total += pending
+            buffer, pending = io.StringIO(), 0
+    if pending:
+        buffer.seek(0)
+        cursor.copy_expert(sql, buffer)
+        total += pending
+    return total
