@@ -10,7 +10,7 @@ from common.contracts.base import Problem
 from common.errors import CATALOGUE
 from gateway.http import ROUTES, openapi_path
 
-ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "415", "422", "503", "504"}
+ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "415", "422", "423", "429", "503", "504"}
 
 
 def build_spec() -> dict:
@@ -76,9 +76,13 @@ def build_spec() -> dict:
             schema = {"type": "array", "items": r.response} if r.many else r.response
             ok["content"] = {"application/json": {"schema": schema}}
         operation["responses"][str(r.status)] = ok
-        statuses = (
-            {"400", "415", "422", "503", "504"} if r.body is not None or r.upload else {"422", "503", "504"}
-        )
+        statuses = {"422", "429", "503", "504"}  # 429: rate limits may apply anywhere
+        if r.body is not None or r.upload:
+            statuses |= {"400", "413", "415"}
+        if r.method != "GET":
+            statuses.add("409")  # a change that conflicts with the current state
+        if r.path == "/api/v1/auth/login":
+            statuses.add("423")  # account locked
         if r.auth:
             operation["security"] = [{"bearer": []}]
             statuses |= {"401", "403", "404"}
