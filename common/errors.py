@@ -85,6 +85,26 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "service_timeout": (504, "{service} 服务响应超时,请稍后重试", "The {service} service timed out"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
+    # Open311 GeoReport v2 (rendered in the specification's error format)
+    "open311_service_code_missing": (400, "缺少 service_code", "service_code is missing"),
+    "open311_service_unknown": (404, "没有这个服务类别:{code}", "No service with code {code}"),
+    "open311_location_missing": (
+        400,
+        "请提供位置:address_string,或 lat 和 long",
+        "A location is required: address_string, or lat and long",
+    ),
+    "open311_identity_missing": (
+        400,
+        "未登录反映诉求时,须留手机号(phone)和所在网格编号(attribute[grid_id])",
+        "Without a resident token, phone and attribute[grid_id] are required",
+    ),
+    "open311_api_key_invalid": (403, "api_key 或登录凭证无效", "The api_key or token is invalid"),
+    "open311_format_unsupported": (404, "只支持 json 和 xml 格式", "Only json and xml are supported"),
+    "open311_jurisdiction_unknown": (
+        404,
+        "没有这个辖区:{jurisdiction}",
+        "Unknown jurisdiction {jurisdiction}",
+    ),
 }
 
 

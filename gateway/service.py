@@ -17,6 +17,7 @@ from gateway.revocations import Revocations, epoch_of
 from gateway.routes.fieldwork import FieldworkRoutes
 from gateway.routes.inbox import InboxRoutes
 from gateway.routes.notify import NotifyRoutes
+from gateway.routes.open311 import Open311Routes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.org import OrgRoutes
 from gateway.routes.procedures import ProceduresRoutes
@@ -39,6 +40,7 @@ class GatewayService(
     ScoringRoutes,
     NotifyRoutes,
     ProceduresRoutes,
+    Open311Routes,
 ):
     name = "gateway"
 

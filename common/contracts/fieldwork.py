@@ -11,7 +11,7 @@ MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YY
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
 LEVELS = ["grid", "village", "department"]
 STATUSES = ["open", "taken", "resolved", "rated"]
-SOURCES = ["visit", "mailbox", "grid"]
+SOURCES = ["visit", "mailbox", "grid", "open311"]
 STAT_LEVELS = ["county", "township", "village", "grid"]
 
 

@@ -273,3 +273,33 @@ register(
     ProjectChanged,
     "A township awarded a project publicly (village_id: the winner; task_id: the task it became)",
 )
+
+
+# -- open311 / hotspots ------------------------------------------------------------------
+# Open311 requests become mailbox matters and are evented as `matter.*` with source "open311".
+
+
+class HotspotDetected(Place):
+    """Many similar requests in one village or township this week, beyond its usual rate."""
+
+    hotspot_id = fields.Integer(required=True)
+    week = fields.String(required=True, metadata={"description": "ISO week in China time, e.g. 2026-W14"})
+    place_kind = fields.String(required=True, metadata={"description": "village | township"})
+    place_id = fields.Integer(required=True)
+    place_name = fields.String(allow_none=True)
+    label = fields.String(required=True, metadata={"description": "the group's top character bigrams"})
+    count = fields.Integer(required=True)
+    baseline_mean = fields.Float(required=True)
+    baseline_std = fields.Float(required=True)
+    z_score = fields.Float(required=True)
+    matter_ids = fields.List(fields.Integer(), required=True)
+    sample_texts = fields.List(fields.String(), required=True)
+    message = fields.String(required=True, metadata={"description": "Chinese text for people"})
+
+
+register(
+    "tasks",
+    "hotspot.detected",
+    HotspotDetected,
+    "Similar requests in a village or township grew faster than usual this week (预测预警)",
+)

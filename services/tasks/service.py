@@ -7,12 +7,16 @@ from nameko.rpc import RpcProxy, rpc
 
 from common.db import Database
 from services.tasks.fieldwork.entrypoints import FieldworkEntrypoints
+from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
+from services.tasks.open311.entrypoints import Open311Entrypoints
 from services.tasks.procedures.entrypoints import ProceduresEntrypoints
 from services.tasks.taskflow.entrypoints import TaskflowEntrypoints
 
 
-class TasksService(TaskflowEntrypoints, FieldworkEntrypoints, ProceduresEntrypoints):
+class TasksService(
+    TaskflowEntrypoints, FieldworkEntrypoints, ProceduresEntrypoints, Open311Entrypoints, HotspotEntrypoints
+):
     name = "tasks"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)

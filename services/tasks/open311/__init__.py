@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 face of the villager mailbox."""
