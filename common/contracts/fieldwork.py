@@ -251,6 +251,14 @@ class PublicMailboxCreate(Strict):
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
+class PublicMailboxMedia(Strict):
+    """A newcomer's photo or voice clip (multipart form fields beside the file)."""
+
+    grid_id = fields.Integer(required=True)
+    phone = fields.String(required=True, validate=PHONE)
+    text = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
 class MailboxReceipt(Schema):
     matter_id = fields.Integer(required=True)
     grid_id = fields.Integer(required=True)

@@ -259,6 +259,26 @@ class FieldworkRoutes:
 
     @route(
         "POST",
+        "/api/v1/mailbox/public/media",
+        summary="新居民随手拍、语音留言(无需登录,限频)/ a newcomer's photo or voice clip",
+        tag="mailbox",
+        auth=False,
+        upload=True,
+        response=f.MailboxReceipt,
+        status=201,
+        description="multipart/form-data: file (照片或语音), grid_id, phone, text (可选).",
+    )
+    def mailbox_public_media(self, request, upload):
+        filename, content = upload
+        form = request.form.to_dict()
+        form.pop("file", None)
+        encoded = base64.b64encode(content).decode("ascii")
+        return call(
+            self.tasks, "tasks", "mailbox_submit_public_media", _client(request), form, filename, encoded
+        )
+
+    @route(
+        "POST",
         "/api/v1/attachments",
         summary="上传照片、语音或文件 / upload an attachment",
         tag=TAG,

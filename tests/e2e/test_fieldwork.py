@@ -228,6 +228,23 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     )
     assert r.status_code == 201 and r.json()["handler_id"] == me["gridworker"]["id"]
     public_matter = r.json()["matter_id"]
+    # a newcomer can also photograph the problem (拍一拍); a file that is no photo or voice is refused
+    r = requests.post(
+        base + "/mailbox/public/media",
+        data={"grid_id": letter["grid_id"], "phone": "13900002222", "text": "路灯坏了"},
+        files={"file": ("lamp.png", PNG)},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    photo_matter = req("GET", f"/matters/{r.json()['matter_id']}", "gridworker").json()
+    assert photo_matter["source"] == "mailbox" and photo_matter["attachment_ids"]
+    r = requests.post(
+        base + "/mailbox/public/media",
+        data={"grid_id": letter["grid_id"], "phone": "13900003333"},
+        files={"file": ("evil.png", b"MZ\x90\x00not an image")},
+        timeout=30,
+    )
+    assert r.status_code == 422 and r.json()["code"] == "attachment_rejected"
 
     # -- alerts: the lagging member is told, with their grid worker and secretary -----
     r = req("POST", "/alerts/check", "admin", json={"month": month, "phase": "mid"})
@@ -254,13 +271,14 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert r.status_code == 200, r.text
     t = r.json()["totals"]
     assert t["visited"] == 3 and t["ratings"] == 1 and t["satisfaction"] == 5.0
-    assert t["matters_reported"] == 5 and t["matters_resolved"] == 4  # the newcomer's note is still open
+    # the newcomer's note and photo are still open
+    assert t["matters_reported"] == 6 and t["matters_resolved"] == 4
     assert (
         t["hard_matters"] == 2 and t["hard_matters_resolved"] == 2 and t["hard_matter_completion_rate"] == 1.0
     )
     assert t["department_dispatches"] == 2 and t["department_dispatches_resolved"] == 2
     assert (
-        t["completion_rate"] == 0.8 and t["avg_days_to_close"] is not None and t["matter_satisfaction"] == 4.0
+        t["completion_rate"] == round(4 / 6, 4) and t["avg_days_to_close"] is not None and t["matter_satisfaction"] == 4.0
     )
     r = req("GET", "/stats/fieldwork", "township", params={"month": month, "by": "village"})
     county = req("GET", "/stats/fieldwork", "admin", params={"month": month, "by": "township"}).json()

@@ -816,6 +816,25 @@ def store_attachment(session: Session, actor: Actor, filename: str, content: byt
     return attachment
 
 
+def store_newcomer_attachment(
+    session: Session, contact: GridContact, filename: str, content: bytes, store
+) -> Attachment:
+    """A newcomer has no account: the file is kept as uploaded by nobody (id 0), at the
+    grid they chose, and only a photo or a voice clip is taken."""
+    newcomer = Actor(
+        id=0,
+        name="newcomer",
+        roles=frozenset(),
+        org_unit_id=None,
+        department_id=None,
+        scope=(contact.org_path,),
+    )
+    attachment = store_attachment(session, newcomer, filename, content, store)
+    if attachment.kind not in ("photo", "voice"):
+        raise DomainError("attachment_rejected", {"detail": "只接受照片或语音"})
+    return attachment
+
+
 # -- alerts ---------------------------------------------------------------------------
 
 

@@ -345,8 +345,17 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def mailbox_submit_public(self, client: str, payload: dict) -> dict:
-        """A newcomer without an account: phone and grid chosen, text only, rate-limited."""
+        """A newcomer without an account: phone and grid chosen, text, rate-limited."""
         data = load(contracts.PublicMailboxCreate(), payload)
+        return self._public_mailbox(client, data, None)
+
+    @rpc(expected_exceptions=expected)
+    def mailbox_submit_public_media(self, client: str, form: dict, filename: str, content_b64: str) -> dict:
+        """A newcomer's photo or voice clip (拍一拍、喊一喊), with the same limits as text."""
+        data = load(contracts.PublicMailboxMedia(), form)
+        return self._public_mailbox(client, data, (filename, base64.b64decode(content_b64)))
+
+    def _public_mailbox(self, client: str, data: dict, upload: tuple[str, bytes] | None) -> dict:
         now = utcnow()
         with self.db() as uow:
             commands.attempts_left(uow.session, "mailbox", client or "unknown", now, 5, 60)
@@ -354,7 +363,13 @@ class FieldworkEntrypoints:
             commands.count_attempt(uow.session, "mailbox", client or "unknown", now, 60)
             commands.count_attempt(uow.session, "mailbox", data["phone"], now, 60)
             contact = self._contacts(uow, [data["grid_id"]])[data["grid_id"]]
-            m = commands.mailbox_submit(uow, None, {**data, "kind": "text"}, contact, now)
+            request = {**data, "kind": "text"}
+            if upload is not None:
+                attachment = commands.store_newcomer_attachment(
+                    uow.session, contact, *upload, default_store()
+                )
+                request |= {"kind": attachment.kind, "attachment_ids": [attachment.id]}
+            m = commands.mailbox_submit(uow, None, request, contact, now)
             uow.commit()
             return contracts.MailboxReceipt().dump(
                 {
