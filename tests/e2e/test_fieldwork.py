@@ -278,7 +278,9 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     )
     assert t["department_dispatches"] == 2 and t["department_dispatches_resolved"] == 2
     assert (
-        t["completion_rate"] == round(4 / 6, 4) and t["avg_days_to_close"] is not None and t["matter_satisfaction"] == 4.0
+        t["completion_rate"] == round(4 / 6, 4)
+        and t["avg_days_to_close"] is not None
+        and t["matter_satisfaction"] == 4.0
     )
     r = req("GET", "/stats/fieldwork", "township", params={"month": month, "by": "village"})
     county = req("GET", "/stats/fieldwork", "admin", params={"month": month, "by": "township"}).json()
