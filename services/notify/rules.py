@@ -160,13 +160,32 @@ RULES: list[dict] = [
         "default_body": "您的工作获得表扬,请到指数与榜单中查看。",
     },
     {
-        "on": "grassroots.scoring.alert.#",
+        "on": "grassroots.scoring.score.dropped.#",
         "kind": "alert",
         "people": ["person_id", "member_id", "person_ids"],
+        "roles": ["village:village_secretary"],
         "skip_actor": False,
-        "title": "预警提醒",
+        "title": "指数预警",
         "body": "{message}",
-        "default_body": "您负责的工作出现预警,请到指数与榜单中查看。",
+        "default_body": "您负责的工作指数下降,请到指数与榜单中查看。",
+    },
+    {
+        "on": "grassroots.scoring.grid_colour.changed.#",
+        "kind": "alert",
+        "when": {"colour": ["red"]},
+        "roles": ["grid:grid_workers", "village:village_secretary"],
+        "skip_actor": False,
+        "title": "网格亮红灯",
+        "body": "网格本月堡垒指数 {value},被评为红色网格,请关注。",
+    },
+    # -- hotspots: the township sees a growing cluster of requests early -----------------
+    {
+        "on": "grassroots.tasks.hotspot.detected.v1",
+        "kind": "alert",
+        "roles": ["township:township_leader"],
+        "skip_actor": False,
+        "title": "诉求热点预警:{label}",
+        "body": "{message}",
     },
 ]
 

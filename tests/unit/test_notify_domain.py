@@ -221,3 +221,34 @@ def test_publish_frames_match_py_amqp_byte_for_byte():
     # a body larger than a frame is split into body frames of frame_max - 8 bytes
     big = publish_frames(1, "x", "k", b"a" * 300, "e", 108)
     assert big.count(b"\xce") == 2 + 3
+
+
+def test_every_rule_matches_a_catalogued_event():
+    """A rule whose pattern matches no event type in the catalogue would never fire."""
+    rules = domain.load_rules()
+    for rule in rules:
+        assert any(domain.rules_for([rule], t, _satisfying(rule)) for t in CATALOGUE), rule
+
+
+def _satisfying(rule) -> dict:
+    """Data that meets a rule's `when` conditions."""
+    return {key: values[0] for key, values in (getattr(rule, "when", None) or {}).items()}
+
+
+def test_scoring_drops_red_grids_and_hotspots_reach_people():
+    rules = domain.load_rules()
+    drop = {"member_id": 7, "village_id": 3, "message": "先锋指数下降", "entity_kind": "member"}
+    named, queries = domain.plan(
+        domain.rules_for(rules, "grassroots.scoring.score.dropped.v1", drop)[0], drop
+    )
+    assert named == [7] and [q.what for q in queries] == ["village_secretary"]
+    red = {"grid_id": 9, "village_id": 3, "colour": "red", "value": 41.0}
+    assert domain.rules_for(rules, "grassroots.scoring.grid_colour.changed.v1", red)
+    assert not domain.rules_for(
+        rules, "grassroots.scoring.grid_colour.changed.v1", {**red, "colour": "green"}
+    )
+    spot = {"township_id": 2, "label": "水压", "message": "溪口村本周水压投诉激增"}
+    rule = domain.rules_for(rules, "grassroots.tasks.hotspot.detected.v1", spot)[0]
+    assert [(q.level, q.unit_id, q.what) for q in domain.plan(rule, spot)[1]] == [
+        ("township", 2, "township_leader")
+    ]
