@@ -36,6 +36,16 @@ if ! command -v docker-compose >/dev/null 2>&1; then
   fi
 fi
 
+# The console's build test needs Node.js and npm.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+    echo "test: installing Node.js and npm (console build test)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "test: the console test needs Node.js 20+: install it from your distribution or nodejs.org" >&2
+  fi
+fi
+
 # The console's browser test drives Debian's Chromium (with CJK fonts for legible screenshots).
 if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
   if [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
