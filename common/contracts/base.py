@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from common.contracts import messages  # noqa: F401 - installs the Chinese validation messages
+from common.contracts import messages, sanity  # noqa: F401 - install Chinese messages, sane dates
 from common.errors import DomainError
 
 

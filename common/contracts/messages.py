@@ -40,6 +40,11 @@ VALIDATOR_MESSAGES = [
     (validate.Email, "default_message", "不是有效的邮箱地址", "Not a valid email address."),
     (validate.URL, "default_message", "不是有效的网址", "Not a valid URL."),
 ]
+EXTRA_MESSAGES = {
+    "date_range": ("日期应在 1900 年到 2200 年之间", "The date must be between the years 1900 and 2200."),
+    "offset": ("时区偏移超出范围", "The time zone offset is out of range."),
+    "control": ("不能包含控制字符", "Control characters are not allowed."),
+}
 SCHEMA_MESSAGES = {
     "type": ("数据格式不正确", "Invalid input type."),
     "unknown": ("不认识的字段", "Unknown field."),
@@ -82,6 +87,7 @@ def _pattern(zh_template: str) -> re.Pattern:
 _PAIRS = [
     *FIELD_MESSAGES.values(),
     *SCHEMA_MESSAGES.values(),
+    *EXTRA_MESSAGES.values(),
     *((zh, en) for _, _, zh, en in VALIDATOR_MESSAGES),
 ]
 _TRANSLATIONS = [(_pattern(zh), en) for zh, en in _PAIRS]

@@ -6,12 +6,29 @@ Open311 payloads are what GeoReport clients send: form fields, with attributes a
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+import re
+from datetime import date
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
-WEEK = validate.Regexp(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", error="周的格式应为 YYYY-Www,如 2026-W14")
+_WEEK_FORMAT = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def WEEK(value: str) -> None:  # noqa: N802 - used like the other validators
+    """An ISO week that exists (W53 only in long years), in a year people could mean."""
+    match = _WEEK_FORMAT.match(value or "")
+    try:
+        if match is None:
+            raise ValueError
+        year, week = int(match.group(1)), int(match.group(2))
+        date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise ValidationError("周的格式应为 YYYY-Www,如 2026-W14") from exc
+    if not 2000 <= year <= 2200:
+        raise ValidationError("年份应在 2000 到 2200 之间")
 
 
 class _Lenient(Schema):

@@ -98,3 +98,27 @@ def test_revoked_tokens_expire_from_memory():
     tokens.add("a", time.time() + 60)
     tokens.add("b", time.time() - 1)
     assert tokens.is_revoked("a") and not tokens.is_revoked("b") and not tokens.is_revoked(None)
+
+
+def test_dates_people_could_mean():
+    from common.contracts.fieldwork import DeadlineCheck
+
+    for absurd, message in (
+        ("6722-06-21T07:23:36+08:00", "日期应在 1900 年到 2200 年之间"),
+        ("2026-06-21T07:23:36+20:15", "时区偏移超出范围"),
+    ):
+        with pytest.raises(DomainError) as caught:
+            load(DeadlineCheck(), {"now": absurd})
+        assert caught.value.fields == {"now": [message]}
+    assert to_english({"now": ["时区偏移超出范围"]}) == {"now": ["The time zone offset is out of range."]}
+    assert load(DeadlineCheck(), {"now": "2026-06-21T07:23:36+08:00"})["now"].year == 2026
+
+
+def test_text_without_control_characters():
+    with pytest.raises(DomainError) as caught:
+        load(PersonCreate(), {"code": "a1", "name": "张\x04三", "roles": ["member"], "org_unit_id": 1})
+    assert caught.value.fields == {"name": ["不能包含控制字符"]}
+    assert (
+        load(PersonCreate(), {"code": "a1", "name": "张三", "roles": ["member"], "org_unit_id": 1})["name"]
+        == "张三"
+    )

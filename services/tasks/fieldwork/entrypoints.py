@@ -50,7 +50,7 @@ class FieldworkEntrypoints:
 
     def _contacts(self, uow, grid_ids) -> dict[int, GridContact]:
         """Who answers for each grid: cached rows, refreshed from grids when missing or stale."""
-        ids = sorted({g for g in grid_ids if g})
+        ids = sorted({g for g in grid_ids if g is not None})  # an unknown grid (even 0) is a 404 from grids
         if not ids:
             return {}
         now = utcnow()
