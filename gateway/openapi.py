@@ -76,7 +76,13 @@ def build_spec() -> dict:
             schema = {"type": "array", "items": r.response} if r.many else r.response
             ok["content"] = {"application/json": {"schema": schema}}
         operation["responses"][str(r.status)] = ok
-        statuses = {"404", "422", "429", "503", "504"}  # 404: what a request names may not exist; 429: rate limits
+        statuses = {
+            "404",
+            "422",
+            "429",
+            "503",
+            "504",
+        }  # 404: what a request names may not exist; 429: rate limits
         if r.body is not None or r.upload:
             statuses |= {"400", "413", "415"}
         if r.method != "GET":
