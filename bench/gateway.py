@@ -31,8 +31,9 @@ CLIENTS = (1, 4, 16)
 REFERENCE = ("bare RPC (reference)", "/api/v1/ping", None)
 # (label, path, account): the reads people make all day
 HOT_READS = [
+    ("my tasks", "/api/v1/assignments?per_page=20", "secretary"),
+    ("village board page", "/api/v1/boards/village_board?per_page=20", "township"),
     ("org tree, one level", "/api/v1/org/tree?depth=1", "township"),
-    ("people page", "/api/v1/people?per_page=20", "township"),
 ]
 
 
