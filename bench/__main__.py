@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 import sys
+import tempfile
 import traceback
+from pathlib import Path
 
 from common.config import VAR_DIR
 
@@ -129,11 +132,14 @@ def main(names: list[str]) -> int:
     results, failed = {}, []
     for name in names or BENCHES:
         print(f"\n== {name} ==", flush=True)
-        try:
-            results[name] = importlib.import_module(f"bench.{name}").run()
-        except Exception:  # noqa: BLE001 - one failed benchmark does not hide the others
-            traceback.print_exc()
-            failed.append(name)
+        # each benchmark in a process of its own: no state (drivers, patches, caches,
+        # memory) carries from one to the next
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            code = subprocess.call([sys.executable, "-m", "bench", "--one", name, out.name])
+            if code == 0:
+                results[name] = json.loads(Path(out.name).read_text())
+            else:
+                failed.append(name)
         path.write_text(json.dumps(previous | results, indent=2, ensure_ascii=False))
     print(f"\nwritten {path}")
     print_summary(summary(results))
@@ -142,5 +148,17 @@ def main(names: list[str]) -> int:
     return 1 if failed else 0
 
 
+def run_one(name: str, out: str) -> int:
+    try:
+        result = importlib.import_module(f"bench.{name}").run()
+    except Exception:  # noqa: BLE001 - reported, and the suite goes on with the others
+        traceback.print_exc()
+        return 1
+    Path(out).write_text(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        sys.exit(run_one(sys.argv[2], sys.argv[3]))
     sys.exit(main(sys.argv[1:]))
