@@ -14,6 +14,7 @@ and emits nothing. Imports never move org units, change their level, or end link
 
 from __future__ import annotations
 
+import abc
 import csv
 import io
 import re
@@ -257,7 +258,7 @@ def _update(obj: object, wanted: dict[str, Any]) -> bool:
     return changed
 
 
-class _Importer:
+class _Importer(abc.ABC):
     """One kind of import: columns, then `validate` (no writes) and `apply` (writes, emits)."""
 
     kind: ClassVar[str]
@@ -357,11 +358,13 @@ class _Importer:
             self.unchanged += 1
         return changed
 
+    @abc.abstractmethod
     def validate(self) -> None:
-        raise NotImplementedError
+        """Check every row against the file and the database; collect errors, write nothing."""
 
+    @abc.abstractmethod
     def apply(self) -> None:
-        raise NotImplementedError
+        """Write the rows and emit their events (only after `validate` found no error)."""
 
 
 def _error(row: int, column: str, message: str) -> dict:

@@ -8,6 +8,7 @@ and add it to `ADAPTERS`; choose it with `NOTIFY_PUSH_ADAPTER` in the nameko con
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 import time
@@ -36,7 +37,7 @@ class PushMessage:
     text: str
 
 
-class PushAdapter:
+class PushAdapter(abc.ABC):
     """Sends a message to a person through some outside channel."""
 
     name = "abstract"
@@ -45,8 +46,9 @@ class PushAdapter:
         """Where messages go, for the delivery log."""
         return self.name
 
+    @abc.abstractmethod
     def send(self, message: PushMessage) -> None:
-        raise NotImplementedError
+        """Deliver the message, or raise DeliveryFailed."""
 
 
 class LoggingAdapter(PushAdapter):
