@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, literal, select, text, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from common.contracts.events import validate_event
 from common.errors import DomainError, not_found
-from common.events import DomainEvent, source_of
+from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.fieldwork import domain
 from services.tasks.fieldwork.domain import LEVEL_LABELS, LadderError, Level, Source, Status
@@ -243,34 +242,11 @@ def generate_lists(uow, month: str, now: datetime) -> dict:
         )
         for _, member_id, households, grid_id, village_id, township_id, org_path in issued
     ]
-    if session.get_bind().dialect.name == "postgresql" and len(events) > 1000:
-        _issue_events_in_sql(session, [row[0] for row in issued], events[0], now)
-    else:
-        uow.emit_many(events)
+    uow.emit_many(events)
     total = session.scalar(
         select(func.count()).select_from(VisitListItem).where(VisitListItem.month == month)
     )
     return {"month": month, "members": len(issued), "items": int(added or 0), "total_items": int(total or 0)}
-
-
-def _issue_events_in_sql(session: Session, list_ids: list[int], sample: DomainEvent, now: datetime) -> None:
-    """County scale on PostgreSQL: the outbox rows are built by the database from the lists
-    just inserted, in the same transaction. Every row has the shape of `sample`, which is
-    checked against the catalogue first (the SQL below builds exactly those fields)."""
-    validate_event(sample.type, sample.data)
-    session.execute(
-        text(
-            """
-            INSERT INTO outbox (event_id, type, source, subject, org_path, time, data)
-            SELECT gen_random_uuid()::text, :type, :source,
-                   'visit-lists/' || month || '/' || member_id, org_path, :now,
-                   json_build_object('member_id', member_id, 'month', month, 'households', households,
-                                     'grid_id', grid_id, 'village_id', village_id, 'township_id', township_id)
-            FROM fw_visit_lists WHERE id = ANY(:ids) ORDER BY id
-            """
-        ),
-        {"type": sample.type, "source": source_of(SERVICE), "now": now, "ids": list_ids},
-    )
 
 
 # -- ledger ---------------------------------------------------------------------------
