@@ -125,4 +125,6 @@ class RecomputeResult(Schema):
     period = fields.String()
     facts = fields.Integer()
     scores = fields.Integer()
+    totals_corrected = fields.Integer()
+    scores_corrected = fields.Integer()
     links = fields.Dict(keys=fields.String(), values=fields.Integer())

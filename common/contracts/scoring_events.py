@@ -49,6 +49,9 @@ class ScoresRecomputed(EventData):
     period = fields.String(required=True)
     facts = fields.Integer(required=True)
     scores = fields.Integer(required=True)
+    # rows the rebuild found different from what the events had made (0 when all was right)
+    totals_corrected = fields.Integer()
+    scores_corrected = fields.Integer()
 
 
 register("scoring", "praise.awarded", PraiseAwarded, "Top of a board or top ratings: a praise (实时表扬)")

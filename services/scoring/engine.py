@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import BigInteger, and_, cast, delete, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from common.events import DomainEvent, utcnow
@@ -76,6 +76,22 @@ class Computed:
 # -- reading totals ----------------------------------------------------------------------
 
 
+def _fetch_all(session, query) -> list[tuple]:
+    """Rows of a big read; on PostgreSQL through the bare cursor, without building a Row per
+    tuple (hundreds of thousands of them in a county's month)."""
+    connection = session.connection()
+    if not _is_pg(session):
+        return [tuple(row) for row in connection.execute(query)]
+    # expanding IN (…) parameters become plain ones: the bare cursor knows nothing of them
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def load_totals(
     session, months: list[str], village_ids: list[int] | None = None, keys: list[tuple] | None = None
 ) -> dict:
@@ -101,7 +117,7 @@ def load_entities(session, village_ids: list[int] | None = None) -> dict:
     query = select(Entity.entity_kind, Entity.entity_id, Entity.org_path, Entity.village_id)
     if village_ids is not None:
         query = query.where(Entity.village_id.in_(village_ids))
-    return {(k, i): (path, vid) for k, i, path, vid in session.execute(query)}
+    return {(k, i): (path, vid) for k, i, path, vid in _fetch_all(session, query)}
 
 
 def village_values(config, totals: domain.Totals, pioneer: float | None) -> dict[str, float | None]:
@@ -301,6 +317,42 @@ def _member_pioneers(session, month: str, village_ids: list[int]) -> dict[int, d
     return out
 
 
+SCORE_KEY = ["period", "index", "entity_kind", "entity_id"]
+
+
+def _score_row(month: str, c: Computed, now) -> dict:
+    return {
+        "period": month,
+        "index": c.index,
+        "entity_kind": c.entity_kind,
+        "entity_id": c.entity_id,
+        "value": c.value,
+        "colour": c.colour,
+        "org_path": c.org_path,
+        "village_id": c.village_id,
+        "parts": None,
+        "updated_at": now,
+    }
+
+
+def _stored_scores(session, month: str, keys: list[tuple] | None = None) -> dict[tuple, tuple]:
+    """{(index, kind, id): (value, colour, org_path, village_id)} of the month, all or `keys`."""
+    query = select(
+        Score.index,
+        Score.entity_kind,
+        Score.entity_id,
+        Score.value,
+        Score.colour,
+        Score.org_path,
+        Score.village_id,
+    ).where(Score.period == month)
+    if keys is not None:
+        query = query.where(tuple_(Score.index, Score.entity_kind, Score.entity_id).in_(keys))
+    return {
+        (index, kind, entity_id): tuple(rest) for index, kind, entity_id, *rest in _fetch_all(session, query)
+    }
+
+
 def rescore(uow, config, month: str, touched: dict) -> None:
     """Rescore the touched entities {(kind, id): (org_path, village_id)} of `month` from
     their totals; write what changed; announce colours, praise and alerts."""
@@ -332,23 +384,7 @@ def rescore(uow, config, month: str, touched: dict) -> None:
         for index in VILLAGE_INDICES:
             computed.append(Computed(index, kind, entity_id, values[index], None, path, village_id))
     keys = [(c.index, c.entity_kind, c.entity_id) for c in computed]
-    existing = {
-        (index, kind, entity_id): (value, colour, path, village_id)
-        for index, kind, entity_id, value, colour, path, village_id in session.execute(
-            select(
-                Score.index,
-                Score.entity_kind,
-                Score.entity_id,
-                Score.value,
-                Score.colour,
-                Score.org_path,
-                Score.village_id,
-            ).where(
-                Score.period == month,
-                tuple_(Score.index, Score.entity_kind, Score.entity_id).in_(keys),
-            )
-        )
-    }
+    existing = _stored_scores(session, month, keys)
     now = utcnow()
     alerts = config.raw["alerts"]
     changed = []
@@ -366,36 +402,7 @@ def rescore(uow, config, month: str, touched: dict) -> None:
             _emit_colour(uow, month, c, old_colour)
         if old_value is not None and c.value is not None and old_value >= alerts["below"] > c.value:
             _alert_below(uow, config, month, c, old_value)
-    if changed:
-        stmt = _upsert(session)(Score).values(
-            [
-                {
-                    "period": month,
-                    "index": c.index,
-                    "entity_kind": c.entity_kind,
-                    "entity_id": c.entity_id,
-                    "value": c.value,
-                    "colour": c.colour,
-                    "org_path": c.org_path,
-                    "village_id": c.village_id,
-                    "parts": None,
-                    "updated_at": now,
-                }
-                for c in changed
-            ]
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["period", "index", "entity_kind", "entity_id"],
-            set_={
-                "value": stmt.excluded.value,
-                "colour": stmt.excluded.colour,
-                "org_path": stmt.excluded.org_path,
-                "village_id": stmt.excluded.village_id,
-                "parts": None,
-                "updated_at": stmt.excluded.updated_at,
-            },
-        )
-        session.execute(stmt)
+    _write_rows(session, Score, [_score_row(month, c, now) for c in changed], SCORE_KEY, upsert=True)
     # the village board of each township with a touched, scored village, once
     townships: dict[str, None] = {}
     for c in computed:
@@ -663,17 +670,70 @@ def _village_board_moves(uow, config, month: str, township_path: str) -> None:
 # -- recompute ---------------------------------------------------------------------------
 
 
-def rebuild_totals(session, month: str) -> dict:
-    """The month's totals again, from the facts, in one INSERT … SELECT … GROUP BY; returns
-    them as `load_totals` would ({(kind, id): {measure: (total, count)}})."""
-    session.execute(delete(Total).where(Total.period == month))
+def _write_rows(session, model, rows: list[dict], keys: list[str], upsert: bool) -> None:
+    """Insert `rows` (dicts with the same columns) that have no stored row, or with `upsert`
+    insert or update them by their `keys`: a month's rows on a first build, a handful on a
+    repair."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    updates = [c for c in columns if c not in keys]
+    if not _is_pg(session):
+        for start in range(0, len(rows), 2000):
+            stmt = _upsert(session)(model).values(rows[start : start + 2000])
+            if upsert:
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=keys, set_={c: stmt.excluded[c] for c in updates}
+                )
+            session.execute(stmt)
+        return
+
+    def names(cols: list[str]) -> str:
+        return ", ".join(f'"{c}"' for c in cols)  # "index" is a reserved word
+
+    connection = session.connection()
+    arrays = ", ".join(f"%s::{model.__table__.c[c].type.compile(connection.dialect)}[]" for c in columns)
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
+    # one INSERT … SELECT FROM unnest(one array per column) per chunk: the rows travel as a
+    # few arrays, not as statement text (COPY is not available under eventlet's wait callback)
+    # in key order: the primary key's index fills page after page instead of at random
+    order = ", ".join(str(columns.index(k) + 1) for k in keys)
+    sql = f"INSERT INTO {model.__tablename__} ({names(columns)}) SELECT * FROM unnest({arrays}) ORDER BY {order}"
+    if upsert:  # else a plain insert, where no row can exist: no speculative insertion per row
+        sql += f" ON CONFLICT ({names(keys)}) DO UPDATE SET {sets}"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        for start in range(0, len(rows), 20000):
+            chunk = rows[start : start + 20000]
+            cursor.execute(sql, [[r[c] for r in chunk] for c in columns])
+    finally:
+        cursor.close()
+
+
+def _correct(
+    session, model, month: str, key: list[str], stale: list[tuple], added: list, changed: list
+) -> int:
+    """Delete a month's `stale` rows (by `key` values), insert the `added`, upsert the
+    `changed`; returns how many rows that corrected."""
+    columns = tuple_(*(model.__table__.c[c] for c in key))
+    for start in range(0, len(stale), 5000):
+        session.execute(delete(model).where(model.period == month, columns.in_(stale[start : start + 5000])))
+    _write_rows(session, model, added, ["period", *key], upsert=False)
+    _write_rows(session, model, changed, ["period", *key], upsert=True)
+    return len(stale) + len(added) + len(changed)
+
+
+def _first_totals(session, month: str) -> tuple[dict, int]:
+    """A month with no stored totals yet (facts loaded from elsewhere): every total is new,
+    so the server writes them itself in one INSERT … SELECT … GROUP BY … RETURNING, which
+    beats shipping 300,000 rows there and back."""
     grouped = (
         select(
             Fact.period,
             Fact.entity_kind,
             Fact.entity_id,
             Fact.measure,
-            func.sum(Fact.value_milli),
+            cast(func.sum(Fact.value_milli), BigInteger),
             func.count(),
         )
         .where(Fact.period == month)
@@ -684,100 +744,134 @@ def rebuild_totals(session, month: str) -> dict:
         .from_select(["period", "entity_kind", "entity_id", "measure", "total_milli", "count"], grouped)
         .returning(Total.entity_kind, Total.entity_id, Total.measure, Total.total_milli, Total.count)
     )
-    connection = session.connection()
-    if _is_pg(session):
-        # one hash aggregate in memory instead of a sort of every fact of the month; the
-        # rows come back through the bare cursor (300,000 of them at Quzhou scale)
-        connection.execute(text("SET LOCAL work_mem = '256MB'"))
-        compiled = stmt.compile(dialect=connection.dialect)
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(str(compiled), compiled.params)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    else:
-        rows = connection.execute(stmt).all()
     totals: dict = defaultdict(dict)
-    for kind, entity_id, measure, total_milli, count in rows:
-        totals[(kind, entity_id)][measure] = (int(total_milli) / 1000.0, int(count))
-    return totals
+    rows = _fetch_all(session, stmt)
+    for kind, entity_id, measure, total_milli, n in rows:
+        totals[(kind, entity_id)][measure] = (total_milli / 1000.0, n)
+    return totals, len(rows)
 
 
-def _write_scores(session, rows: list[dict]) -> None:
-    """Insert the month's scores: on PostgreSQL one INSERT … SELECT FROM unnest(arrays) per
-    chunk (COPY is not available under eventlet's wait callback), else executemany."""
-    if not rows:
-        return
-    if not _is_pg(session):
-        for start in range(0, len(rows), 5000):
-            session.execute(insert(Score), rows[start : start + 5000])
-        return
-    statement = (
-        'INSERT INTO scores (period, "index", entity_kind, entity_id, value, colour, org_path, '
-        "village_id, updated_at) SELECT %s, i, k, e, v, c, p, vi, %s FROM unnest("
-        "%s::varchar[], %s::varchar[], %s::int[], %s::float8[], %s::varchar[], %s::varchar[], %s::int[]"
-        ") AS t(i, k, e, v, c, p, vi)"
+def rebuild_totals(session, month: str) -> tuple[dict, int]:
+    """The month's totals again, from the facts. Only the rows that differ from the stored
+    ones are written (after a lost or doubled delivery, those and no others), so a recompute
+    that finds everything right writes nothing. Returns the totals as `load_totals` does
+    ({(kind, id): {measure: (total, count)}}) and how many rows were corrected."""
+    if _is_pg(session):
+        # one hash aggregate in memory instead of a sort of every fact of the month, split
+        # over parallel workers; no JIT compilation for a query that runs once a month
+        for setting in (
+            "work_mem = '256MB'",
+            "parallel_setup_cost = 0",
+            "parallel_tuple_cost = 0",
+            "jit = off",
+        ):
+            session.execute(text(f"SET LOCAL {setting}"))
+    if session.execute(select(Total.entity_id).where(Total.period == month).limit(1)).first() is None:
+        return _first_totals(session, month)
+    fresh = (
+        select(
+            Fact.entity_kind,
+            Fact.entity_id,
+            Fact.measure,
+            # bigint, not numeric: no Decimal per row on the way out
+            cast(func.sum(Fact.value_milli), BigInteger).label("total"),
+            func.count().label("n"),
+        )
+        .where(Fact.period == month)
+        .group_by(Fact.entity_kind, Fact.entity_id, Fact.measure)
+        .subquery("fresh")
     )
-    cursor = session.connection().connection.dbapi_connection.cursor()
-    try:
-        for start in range(0, len(rows), 20000):
-            chunk = rows[start : start + 20000]
-            cursor.execute(
-                statement,
-                (
-                    chunk[0]["period"],
-                    chunk[0]["updated_at"],
-                    [r["index"] for r in chunk],
-                    [r["entity_kind"] for r in chunk],
-                    [r["entity_id"] for r in chunk],
-                    [r["value"] for r in chunk],
-                    [r["colour"] for r in chunk],
-                    [r["org_path"] for r in chunk],
-                    [r["village_id"] for r in chunk],
-                ),
+    stored = select(Total).where(Total.period == month).subquery("stored")
+    same_key = and_(
+        fresh.c.entity_kind == stored.c.entity_kind,
+        fresh.c.entity_id == stored.c.entity_id,
+        fresh.c.measure == stored.c.measure,
+    )
+    # one pass: every fresh total beside its stored row, and stored rows no fact backs
+    compared = select(
+        func.coalesce(fresh.c.entity_kind, stored.c.entity_kind),
+        func.coalesce(fresh.c.entity_id, stored.c.entity_id),
+        func.coalesce(fresh.c.measure, stored.c.measure),
+        fresh.c.total,
+        fresh.c.n,
+        or_(
+            stored.c.entity_id.is_(None),
+            fresh.c.entity_id.is_(None),
+            stored.c.total_milli != fresh.c.total,
+            stored.c.count != fresh.c.n,
+        ),
+        stored.c.entity_id.is_(None),
+    ).select_from(fresh.join(stored, same_key, full=True))
+    totals: dict = defaultdict(dict)
+    stale, added, changed = [], [], []
+    for kind, entity_id, measure, total_milli, n, differs, new in _fetch_all(session, compared):
+        if total_milli is None:
+            stale.append((kind, entity_id, measure))
+            continue
+        totals[(kind, entity_id)][measure] = (total_milli / 1000.0, n)
+        if differs:
+            (added if new else changed).append(
+                {
+                    "period": month,
+                    "entity_kind": kind,
+                    "entity_id": entity_id,
+                    "measure": measure,
+                    "total_milli": total_milli,
+                    "count": n,
+                }
             )
-    finally:
-        cursor.close()
+    corrected = _correct(
+        session, Total, month, ["entity_kind", "entity_id", "measure"], stale, added, changed
+    )
+    return totals, corrected
+
+
+def _sync_scores(session, month: str, computed: list[Computed]) -> int:
+    """Make the month's stored scores exactly `computed` (those with a value), writing only
+    the rows that differ; returns how many were corrected."""
+    wanted = {(c.index, c.entity_kind, c.entity_id): c for c in computed if c.value is not None}
+    stored = _stored_scores(session, month)
+    stale = [key for key in stored if key not in wanted]
+    now = utcnow()
+    added, changed = [], []
+    for key, c in wanted.items():
+        old = stored.get(key)
+        if old == (c.value, c.colour, c.org_path, c.village_id):
+            continue
+        (added if old is None else changed).append(_score_row(month, c, now))
+    return _correct(session, Score, month, SCORE_KEY[1:], stale, added, changed)
 
 
 def recompute(uow, config, month: str) -> dict:
-    """Rebuild a month from its facts: totals, then every stored score. Announces nothing
-    but `scores.recomputed` (praise and alerts were announced when the facts arrived)."""
+    """Rebuild a month from its facts: totals, then every stored score, correcting the rows
+    that differ. Announces nothing but `scores.recomputed` (praise and alerts were
+    announced when the facts arrived)."""
     session = uow.session
-    totals = rebuild_totals(session, month)
+    if _is_pg(session):
+        # consumers wait (their facts stay uncommitted) until the month is rebuilt; readers
+        # go on: what the rebuild reads and what it writes stay one consistent state
+        session.execute(text(f"LOCK TABLE {Total.__tablename__} IN EXCLUSIVE MODE"))
+    totals, totals_corrected = rebuild_totals(session, month)
     facts = sum(count for measures in totals.values() for _, count in measures.values())
-    computed = [
-        c for c in compute_from(config, load_entities(session), totals, explain=False) if c.value is not None
-    ]
-    session.execute(delete(Score).where(Score.period == month))
-    now = utcnow()
-    rows = [
-        {
-            "period": month,
-            "index": c.index,
-            "entity_kind": c.entity_kind,
-            "entity_id": c.entity_id,
-            "value": c.value,
-            "colour": c.colour,
-            "org_path": c.org_path,
-            "village_id": c.village_id,
-            "parts": None,
-            "updated_at": now,
-        }
-        for c in computed
-    ]
-    _write_scores(session, rows)
+    computed = compute_from(config, load_entities(session), totals, explain=False)
+    scores_corrected = _sync_scores(session, month, computed)
+    result = {
+        "period": month,
+        "facts": facts,
+        "scores": sum(c.value is not None for c in computed),
+        "totals_corrected": totals_corrected,
+        "scores_corrected": scores_corrected,
+    }
     uow.emit(
         DomainEvent(
             service="scoring",
             name="scores.recomputed",
             subject=f"periods/{month}",
             org_path="/",
-            data={"period": month, "facts": facts, "scores": len(rows)},
+            data=result,
         )
     )
-    return {"period": month, "facts": facts, "scores": len(rows)}
+    return result
 
 
 # -- the link replica --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from common.errors import DomainError
@@ -323,11 +323,43 @@ def test_events_over_the_bus_give_exact_explained_ranked_scores(scoring, vhost):
             )
         )
 
-        # recompute from the facts gives exactly the incremental result
+        # recompute from the facts gives exactly the incremental result, and finds nothing to correct
         before = snapshot(session)
         result = rpc.scoring.recompute(ADMIN, {"period": MONTH, "sync_links": False})
         assert result["facts"] > 0 and result["scores"] == len(before[1])
+        assert (result["totals_corrected"], result["scores_corrected"]) == (0, 0)
         assert snapshot(session) == before
+
+        # damage the stored month: a wrong total, a total no fact backs, a lost and a wrong score
+        session.execute(
+            text(
+                "UPDATE indicator_totals SET total_milli = total_milli + 1000 "
+                "WHERE period = :p AND entity_kind = 'member' AND entity_id = 100 AND measure = 'visits'"
+            ),
+            {"p": MONTH},
+        )
+        session.add(
+            Total(period=MONTH, entity_kind="grid", entity_id=4, measure="stray", total_milli=5, count=1)
+        )
+        session.execute(
+            text("DELETE FROM scores WHERE period = :p AND index = 'pioneer' AND entity_id = 200"),
+            {"p": MONTH},
+        )
+        session.execute(
+            text("UPDATE scores SET value = 1.0 WHERE period = :p AND index = 'fortress' AND entity_id = 8"),
+            {"p": MONTH},
+        )
+        session.commit()
+        assert snapshot(session) != before
+        result = rpc.scoring.recompute(ADMIN, {"period": MONTH, "sync_links": False})
+        assert (result["totals_corrected"], result["scores_corrected"]) == (2, 2)
+        assert snapshot(session) == before
+        announced = [
+            m.data
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.seq))
+            if m.type.endswith("scores.recomputed.v1")
+        ]
+        assert announced[-1]["totals_corrected"] == 2 and announced[-1]["scores_corrected"] == 2
 
 
 def test_team_cadres_on_the_cadre_board_and_lead_goose_by_secretary(scoring):
