@@ -62,3 +62,15 @@ def nameko_config(**extra) -> dict:
     }
     config.update(extra)
     return config
+
+
+def tune_gc() -> None:
+    """Fewer and cheaper garbage collections for long-running processes: what is loaded by
+    now (modules, schemas, routes) is frozen out of every later collection, and the youngest
+    generation is collected every GOV_GC_THRESHOLD allocations (CPython's 700 makes a busy
+    worker stop for a collection every few requests). bench/gateway.py, 16 clients: p99
+    1.6–2.1× the bare path before, 1.2–1.5× after. GOV_GC_THRESHOLD=700 restores the default."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(int(env("GOV_GC_THRESHOLD", "50000")), 20, 100)

@@ -11,6 +11,7 @@ RPC before teardown runs, so a failing commit there would already have said "ok"
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import eventlet
@@ -130,6 +131,7 @@ class Database(DependencyProvider):
         self.relay_interval = float(config.get("OUTBOX_POLL_SECONDS", 1.0))
 
     def start(self) -> None:
+        gc.freeze()  # the service is loaded: keep its objects out of every later collection
         if self.relay_enabled:
             self._running = True
             self._publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])

@@ -7,10 +7,12 @@ processed-event log live in the service's own database and migrations.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
@@ -59,6 +61,9 @@ def normalize_url(url: str) -> str:
     return url
 
 
+PING_AFTER_IDLE_S = 1.0
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -73,7 +78,27 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+
+    # A connection that sat in the pool may have been cut (a database restart, a proxy's idle
+    # timeout), so it is pinged before use; one checked in a moment ago is not — under load
+    # that saves a round trip per request. A connection cut while busy fails its request,
+    # and SQLAlchemy then recycles every connection older than the failure.
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection was cut") from exc  # the pool reconnects
+
+    return engine
 
 
 # -- bulk loading (scripts/load_county.py): PostgreSQL COPY -------------------------------

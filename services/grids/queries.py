@@ -53,7 +53,13 @@ def tree(session: Session, actor: Actor, root_id: int | None, depth: int) -> lis
         roots = [root.path]
     else:
         roots = list(actor.scope_paths)
-    units = session.scalars(select(OrgUnit).where(in_scope(OrgUnit.path, roots)).order_by(OrgUnit.code)).all()
+    # only the levels asked for: a path has one more "/" per level down, so the county's
+    # tree one level deep reads its townships, not the 5,000 units below them
+    deepest = max(r.count("/") for r in roots) + depth if roots else 0
+    slashes = func.length(OrgUnit.path) - func.length(func.replace(OrgUnit.path, "/", ""))
+    units = session.scalars(
+        select(OrgUnit).where(in_scope(OrgUnit.path, roots), slashes <= deepest).order_by(OrgUnit.code)
+    ).all()
     nodes = {u.id: {**org_unit_dict(u), "children": []} for u in units}
     top = []
     for unit in units:

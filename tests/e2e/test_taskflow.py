@@ -232,7 +232,14 @@ def test_taskflow_through_the_gateway(platform_pg):
     mine = _ok(secretary.get("/assignments"))
     assert {a["task_id"] for a in mine["items"]} == {fraud["id"], project["id"]}
     assert {a["village_id"] for a in mine["items"]} == {village1["id"]}
-    assert mine["counts"] == {"dispatched": 2}
+    assert mine["counts"] == {"dispatched": 2} and mine["meta"]["total"] == 2
+    assert all(a["evidence_required"] for a in mine["items"])  # each with its matter's evidence
+    second = _ok(secretary.get("/assignments", params={"per_page": 1, "page": 2}))
+    assert second["meta"]["total"] == 2 and [a["id"] for a in second["items"]] == [mine["items"][1]["id"]]
+    beyond = _ok(secretary.get("/assignments", params={"page": 9}))
+    assert beyond["items"] == [] and beyond["meta"]["total"] == 2
+    accepted = _ok(secretary.get("/assignments", params={"status": "accepted"}))
+    assert accepted["meta"]["total"] == 0 and accepted["counts"] == {"dispatched": 2}
     assert _ok(leader2.get("/assignments"))["meta"]["total"] == 0
     assert _ok(leader.get("/assignments", params={"task_id": fraud["id"]}))["meta"]["total"] == len(villages)
     assert _ok(dept.get("/assignments"))["meta"]["total"] == len(villages) + 1

@@ -40,6 +40,12 @@ def test_login_and_scope(grids):
     assert all(n["level"] == "grid" for n in worker_tree)
     leader_ids = _ids(leader_tree)
     assert _ids(worker_tree) <= leader_ids
+    with grids() as u:  # fewer levels: the same nodes, cut at that depth
+        shallow = {d: queries.tree(u.session, actor(leader), None, d) for d in (0, 1)}
+    assert [n["children"] for n in shallow[0]] == [[]]
+    villages = shallow[1][0]["children"]
+    assert villages and all(n["level"] == "village" and n["children"] == [] for n in villages)
+    assert [n["id"] for n in villages] == [n["id"] for n in leader_tree[0]["children"]]
 
 
 def _ids(nodes):
