@@ -40,6 +40,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "评价码无效、已过期或已使用",
         "The rating code is invalid, expired or already used",
     ),
+    "visit_already_rated": (409, "该户已评价过这次走访", "The household has already rated this visit"),
     "too_many_attempts": (
         429,
         "错误次数过多,请 {minutes} 分钟后再试",

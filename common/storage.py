@@ -90,6 +90,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 
     @event.listens_for(engine, "checkout")
     def _ping_if_idle(dbapi_conn, record, _proxy):
+        if dbapi_conn.closed:  # closed by its borrower (a bulk loader's raw connection)
+            raise DisconnectionError("the pooled connection was closed")
         idle_since = record.info.get("idle_since")
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
             return

@@ -134,6 +134,12 @@ class RatingSubmit(Strict):
     comment = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
+class RatingCodeSent(Schema):
+    visit_id = fields.Integer(required=True)
+    rating_code_sent = fields.Boolean(required=True, metadata={"description": "短信是否已交给短信网关"})
+    expires_in_days = fields.Integer(required=True)
+
+
 class RatingResult(Schema):
     visit_id = fields.Integer(required=True)
     rating = fields.Integer(required=True)

@@ -112,6 +112,18 @@ class FieldworkRoutes:
 
     @route(
         "POST",
+        "/api/v1/visits/<int:visit_id>/rating-code",
+        summary="重发评价码 / send the household a new rating code",
+        tag=TAG,
+        response=f.RatingCodeSent,
+        roles=["member"],
+        description="仅限走访的党员本人,且该户尚未评价;此前未用的评价码随即作废;每次走访每小时最多 3 次(429)。",
+    )
+    def rating_code_resend(self, request, actor, visit_id):
+        return call(self.tasks, "tasks", "rating_code_resend", actor, visit_id)
+
+    @route(
+        "POST",
         "/api/v1/ratings",
         summary="农户凭评价码评价走访 / a household rates a visit with its code",
         tag=TAG,

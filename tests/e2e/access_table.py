@@ -210,6 +210,13 @@ TABLE: list[Row] = [
     R("POST", f"{V1}/visits", only(["member"], 201), kind="write"),
     R("GET", f"{V1}/visits", everyone(), out_list(), kind="list"),
     R("GET", f"{V1}/visits/<int:visit_id>", only((*READERS_BY_PLACE, "member"), no=DENY)),
+    R(
+        "POST",
+        f"{V1}/visits/<int:visit_id>/rating-code",
+        only(["member"], no=DENY),
+        kind="write",
+        note="only the member who made the visit; any other person gets 403 or 404",
+    ),
     R("POST", f"{V1}/matters", only((*WORKERS, "member"), 201), kind="write"),
     R("GET", f"{V1}/matters", everyone(), out_list(), kind="list"),
     R(

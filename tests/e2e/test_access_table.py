@@ -596,6 +596,14 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
     route("GET", "/visits")(lambda c, f: (visit_ro(), Req("/visits", params={"per_page": 100}))[1])
     route("GET", "/visits/<int:visit_id>")(lambda c, f: Req(f"/visits/{visit_ro()['id']}"))
 
+    @route("POST", "/visits/<int:visit_id>/rating-code")
+    def _(c, f):
+        v = visit(env) if f else visit_ro()
+        return Req(
+            f"/visits/{v['id']}/rating-code",
+            probe=lambda: env.ok("admin", "GET", f"/visits/{v['id']}"),
+        )
+
     @route("POST", "/matters")
     def _(c, f):
         return Req(

@@ -124,6 +124,32 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert req("GET", f"/visits/{visits[0]['id']}", "member").json()["rating"] == 5
     assert req("GET", f"/visits/{visits[0]['id']}", "township2").status_code == 404
 
+    # -- a lost code: the visiting member has a new one sent, and the old one stops working
+    def latest_code(household):
+        lines = (tmp_path / "var" / "sms" / "outbox.jsonl").read_text().splitlines()
+        sent = [json.loads(line) for line in lines]
+        return (
+            [m for m in sent if m["household_id"] == household][-1]["text"].split("评价码:")[1].split(",")[0]
+        )
+
+    resend = f"/visits/{visits[1]['id']}/rating-code"
+    r = req("POST", resend, "member")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"visit_id": visits[1]["id"], "rating_code_sent": True, "expires_in_days": 7}
+    fresh = latest_code(households[1])
+    assert fresh != codes[households[1]]
+    r = req("POST", "/ratings", None, json={"code": codes[households[1]], "rating": 4})
+    assert r.status_code == 422 and r.json()["code"] == "rating_code_invalid"
+    assert req("POST", resend, "township").status_code == 403  # only members visit
+    r = req("POST", f"/visits/{visits[0]['id']}/rating-code", "member")
+    assert r.status_code == 409 and r.json()["code"] == "visit_already_rated"
+    assert req("POST", "/visits/999999/rating-code", "member").status_code == 404
+    assert [req("POST", resend, "member").status_code for _ in range(3)] == [200, 200, 429]
+    assert (
+        req("POST", "/ratings", None, json={"code": latest_code(households[1]), "rating": 4}).status_code
+        == 200
+    )
+
     quick, by_hand, by_deadline = (v["matter_ids"][0] for v in visits)
 
     # -- quick handling at grid level -------------------------------------------------
@@ -270,7 +296,9 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     r = req("GET", "/stats/fieldwork", "township", params={"month": month, "org_unit_id": grid})
     assert r.status_code == 200, r.text
     t = r.json()["totals"]
-    assert t["visited"] == 3 and t["ratings"] == 1 and t["satisfaction"] == 5.0
+    assert (
+        t["visited"] == 3 and t["ratings"] == 2 and t["satisfaction"] == 4.5
+    )  # 5, and 4 with the re-sent code
     # the newcomer's note and photo are still open
     assert t["matters_reported"] == 6 and t["matters_resolved"] == 4
     assert (

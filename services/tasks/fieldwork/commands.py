@@ -637,16 +637,7 @@ def record_visit(
                 member_id=actor.id,
             )
         )
-    code = domain.new_rating_code()
-    session.add(
-        RatingCode(
-            code_hash=domain.hash_code(code),
-            visit_id=visit.id,
-            household_id=link.household_id,
-            expires_at=now + timedelta(days=domain.CODE_DAYS),
-            created_at=now,
-        )
-    )
+    code = _issue_rating_code(session, visit.id, link.household_id, now)
     return visit, matters, code
 
 
@@ -656,7 +647,13 @@ def _window(now: datetime, minutes: int) -> datetime:
 
 
 def attempts_left(
-    session: Session, bucket: str, client: str, now: datetime, limit: int, minutes: int
+    session: Session,
+    bucket: str,
+    client: str,
+    now: datetime,
+    limit: int,
+    minutes: int,
+    refusal: str = "too_many_attempts",
 ) -> None:
     count = session.scalar(
         select(Attempt.count).where(
@@ -664,7 +661,7 @@ def attempts_left(
         )
     )
     if (count or 0) >= limit:
-        raise DomainError("too_many_attempts", {"minutes": minutes})
+        raise DomainError(refusal, {"minutes": minutes})
 
 
 def count_attempt(session: Session, bucket: str, client: str, now: datetime, minutes: int) -> None:
@@ -678,6 +675,43 @@ def count_attempt(session: Session, bucket: str, client: str, now: datetime, min
 
 
 RATING_WINDOW_MINUTES = 15
+CODE_RESENDS_PER_HOUR = 3
+
+
+def _issue_rating_code(session: Session, visit_id: int, household_id: int, now: datetime) -> str:
+    code = domain.new_rating_code()
+    session.add(
+        RatingCode(
+            code_hash=domain.hash_code(code),
+            visit_id=visit_id,
+            household_id=household_id,
+            expires_at=now + timedelta(days=domain.CODE_DAYS),
+            created_at=now,
+        )
+    )
+    return code
+
+
+def resend_rating_code(uow, actor: Actor, visit_id: int, now: datetime) -> tuple[Visit, str]:
+    """The member who made the visit asks for a fresh code (the household lost the SMS, or
+    it expired): the visit's earlier unused codes stop working. A few times an hour at most."""
+    session = uow.session
+    visit = session.get(Visit, visit_id, with_for_update=True)
+    if visit is None or visit.member_id != actor.id:
+        raise not_found("走访记录", "visit")
+    if visit.rating is not None:
+        raise DomainError("visit_already_rated")
+    bucket, key = "rating_code_resend", str(visit_id)
+    attempts_left(session, bucket, key, now, CODE_RESENDS_PER_HOUR, 60, refusal="too_many_requests")
+    count_attempt(session, bucket, key, now, 60)
+    session.execute(
+        update(RatingCode)
+        .where(RatingCode.visit_id == visit_id, RatingCode.used_at.is_(None), RatingCode.expires_at > now)
+        .values(expires_at=now)
+    )
+    code = _issue_rating_code(session, visit.id, visit.household_id, now)
+    _ledger(session, "rating_code_resent", visit.org_path, now, visit_id=visit.id, actor_id=actor.id)
+    return visit, code
 
 
 def rating_failures_allowed() -> int:

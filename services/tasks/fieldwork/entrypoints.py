@@ -208,6 +208,18 @@ class FieldworkEntrypoints:
             return contracts.Visit().dump(queries.visit(uow.session, Actor.from_dict(actor), visit_id))
 
     @rpc(expected_exceptions=expected)
+    def rating_code_resend(self, actor: dict, visit_id: int) -> dict:
+        who = Actor.from_dict(actor)
+        who.require("member")
+        with self.db() as uow:
+            visit, code = commands.resend_rating_code(uow, who, visit_id, utcnow())
+            uow.commit()
+        sent = self._send_code(visit.household_id, code)
+        return contracts.RatingCodeSent().dump(
+            {"visit_id": visit.id, "rating_code_sent": sent, "expires_in_days": domain.CODE_DAYS}
+        )
+
+    @rpc(expected_exceptions=expected)
     def rating_submit(self, client: str, payload: dict) -> dict:
         """Unauthenticated: the household proves itself with the one-time code."""
         data = load(contracts.RatingSubmit(), payload)

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "rated": "评价",
     "visit_recorded": "记录走访",
     "visit_rated": "农户评价",
+    "rating_code_resent": "重发评价码",
 }
 
 
