@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from common.contracts import messages, sanity  # noqa: F401 - install Chinese messages, sane dates
@@ -44,9 +46,16 @@ class Problem(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={"description": "field errors"})
 
 
-def load(schema: Schema, payload) -> dict:
+@functools.cache
+def schema(cls: type[Schema], many: bool = False) -> Schema:
+    """One instance per schema class: building a Schema copies every declared field, which
+    cost a tenth of a hot read when done per call. Instances hold no per-call state."""
+    return cls(many=many)
+
+
+def load(contract: Schema, payload) -> dict:
     """Validate an incoming payload; a bad one becomes the same `validation_failed` error everywhere."""
     try:
-        return schema.load(payload or {})
+        return contract.load(payload or {})
     except ValidationError as exc:
         raise DomainError("validation_failed", fields=exc.normalized_messages()) from exc

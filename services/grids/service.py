@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 
 from common.config import is_production
 from common.contracts import grids as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
 from services.grids import commands, importing, queries
@@ -65,21 +65,21 @@ class GridsService:
 
     @rpc(expected_exceptions=expected)
     def audit_log(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.AuditQuery(), query)
+        q = load(schema(contracts.AuditQuery), query)
         who = _actor(actor)
         if not may(who, "import"):  # the roles that administer the org read its audit trail
             raise DomainError("forbidden")
         with self.db() as uow:
             rows, total = queries.audit_entries(uow.session, who, q["action"], q["page"], q["per_page"])
-            return contracts.AuditPage().dump(_page(rows, total, q))
+            return schema(contracts.AuditPage).dump(_page(rows, total, q))
 
     # -- org tree ---------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def tree(self, actor: dict, query: dict | None = None) -> list[dict]:
-        q = load(contracts.TreeQuery(), query)
+        q = load(schema(contracts.TreeQuery), query)
         with self.db() as uow:
-            return contracts.TreeNode(many=True).dump(
+            return schema(contracts.TreeNode, many=True).dump(
                 queries.tree(uow.session, _actor(actor), q["root_id"], q["depth"])
             )
 
@@ -90,27 +90,27 @@ class GridsService:
             who = _actor(actor)
             if unit is None or not (who.covers(unit.path) or who.sees_ancestor_of(unit.path)):
                 raise not_found("组织", "org unit")
-            return contracts.OrgUnit().dump(queries.org_unit_dict(unit))
+            return schema(contracts.OrgUnit).dump(queries.org_unit_dict(unit))
 
     @rpc(expected_exceptions=expected)
     def create_org_unit(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.OrgUnitCreate(), payload)
+        data = load(schema(contracts.OrgUnitCreate), payload)
         with self.db() as uow:
             unit = commands.create_org_unit(uow, _actor(actor), data)
             uow.commit()
-            return contracts.OrgUnit().dump(queries.org_unit_dict(unit))
+            return schema(contracts.OrgUnit).dump(queries.org_unit_dict(unit))
 
     # -- people -----------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def people(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.PeopleQuery(), query)
+        q = load(schema(contracts.PeopleQuery), query)
         who = _actor(actor)
         with self.db() as uow:
             rows, total = queries.people(
                 uow.session, who, q["org_unit_id"], q["role"], q["q"], q["page"], q["per_page"]
             )
-            return contracts.PersonPage().dump(
+            return schema(contracts.PersonPage).dump(
                 _page([queries.person_dict(p, who.sees_pii) for p in rows], total, q)
             )
 
@@ -122,40 +122,40 @@ class GridsService:
             unit = uow.session.get(OrgUnit, person.org_unit_id) if person else None
             if person is None or not (who.covers(unit.path) or person.id == who.person_id):
                 raise not_found("人员", "person")
-            return contracts.Person().dump(
+            return schema(contracts.Person).dump(
                 queries.person_dict(person, who.sees_pii or person.id == who.person_id)
             )
 
     @rpc(expected_exceptions=expected)
     def create_person(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.PersonCreate(), payload)
+        data = load(schema(contracts.PersonCreate), payload)
         who = _actor(actor)
         with self.db() as uow:
             person = commands.create_person(uow, who, data)
             uow.commit()
-            return contracts.Person().dump(queries.person_dict(person, who.sees_pii))
+            return schema(contracts.Person).dump(queries.person_dict(person, who.sees_pii))
 
     @rpc(expected_exceptions=expected)
     def grant_account(self, actor: dict, person_id: int, payload: dict) -> dict:
-        data = load(contracts.AccountGrant(), payload)
+        data = load(schema(contracts.AccountGrant), payload)
         if is_production() and data["password"] == DEMO_PASSWORD:
             raise DomainError("validation_failed", fields={"password": ["不能使用演示密码"]})
         who = _actor(actor)
         with self.db() as uow:
             person = commands.grant_account(uow, who, person_id, data["username"], data["password"])
             uow.commit()
-            return contracts.Person().dump(queries.person_dict(person, who.sees_pii))
+            return schema(contracts.Person).dump(queries.person_dict(person, who.sees_pii))
 
     # -- households -------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def households(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.HouseholdsQuery(), query)
+        q = load(schema(contracts.HouseholdsQuery), query)
         with self.db() as uow:
             items, total = queries.households(
                 uow.session, _actor(actor), q["grid_id"], q["org_unit_id"], q["page"], q["per_page"]
             )
-            return contracts.HouseholdPage().dump(_page(items, total, q))
+            return schema(contracts.HouseholdPage).dump(_page(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def household(self, actor: dict, household_id: int) -> dict:
@@ -166,22 +166,24 @@ class GridsService:
             if household is None or not who.covers(grid.path):
                 raise not_found("户", "household")
             residents = queries.residents_of(uow.session, [household.id]).get(household.id, [])
-            return contracts.Household().dump(queries.household_dict(household, residents, who.sees_pii))
+            return schema(contracts.Household).dump(
+                queries.household_dict(household, residents, who.sees_pii)
+            )
 
     @rpc(expected_exceptions=expected)
     def create_household(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.HouseholdCreate(), payload)
+        data = load(schema(contracts.HouseholdCreate), payload)
         who = _actor(actor)
         with self.db() as uow:
             household = commands.create_household(uow, who, data)
             uow.commit()
-            return contracts.Household().dump(queries.household_dict(household, [], who.sees_pii))
+            return schema(contracts.Household).dump(queries.household_dict(household, [], who.sees_pii))
 
     # -- links and departments --------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def links(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.LinksQuery(), query)
+        q = load(schema(contracts.LinksQuery), query)
         with self.db() as uow:
             rows, total = queries.links(
                 uow.session,
@@ -192,33 +194,37 @@ class GridsService:
                 q["page"],
                 q["per_page"],
             )
-            return contracts.LinkPage().dump(_page([queries.link_dict(link) for link in rows], total, q))
+            return schema(contracts.LinkPage).dump(
+                _page([queries.link_dict(link) for link in rows], total, q)
+            )
 
     @rpc(expected_exceptions=expected)
     def create_link(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.LinkCreate(), payload)
+        data = load(schema(contracts.LinkCreate), payload)
         with self.db() as uow:
             link = commands.create_link(uow, _actor(actor), data)
             uow.commit()
-            return contracts.Link().dump(queries.link_dict(link))
+            return schema(contracts.Link).dump(queries.link_dict(link))
 
     @rpc(expected_exceptions=expected)
     def end_link(self, actor: dict, link_id: int) -> dict:
         with self.db() as uow:
             link = commands.end_link(uow, _actor(actor), link_id)
             uow.commit()
-            return contracts.Link().dump(queries.link_dict(link))
+            return schema(contracts.Link).dump(queries.link_dict(link))
 
     @rpc(expected_exceptions=expected)
     def departments(self, actor: dict) -> list[dict]:
         with self.db() as uow:
-            return contracts.Department(many=True).dump(queries.departments(uow.session, _actor(actor)))
+            return schema(contracts.Department, many=True).dump(
+                queries.departments(uow.session, _actor(actor))
+            )
 
     # -- bulk import ------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def import_file(self, actor: dict, kind: str, filename: str, content_b64: str) -> dict:
-        load(contracts.ImportRequest(), {"kind": kind})
+        load(schema(contracts.ImportRequest), {"kind": kind})
         who = _actor(actor)
         if not may(who, "import"):
             raise DomainError("forbidden")
@@ -236,11 +242,11 @@ class GridsService:
                 uow, who, "import", f"imports/{kind}", min(who.scope_paths, default=""), report.__dict__
             )
             uow.commit()
-            return contracts.ImportReport().dump(report)
+            return schema(contracts.ImportReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def import_template(self, kind: str) -> str:
-        load(contracts.ImportRequest(), {"kind": kind})
+        load(schema(contracts.ImportRequest), {"kind": kind})
         return base64.b64encode(importing.template_xlsx(kind)).decode("ascii")
 
     # -- look-ups for other services (no actor: the bus is trusted) ------------------

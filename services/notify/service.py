@@ -17,7 +17,7 @@ from nameko.timer import Timer
 from sqlalchemy import func, or_, select, update
 
 from common.contracts import notify as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
 from common.events import DomainEvent, to_cloudevent, utcnow
@@ -209,7 +209,7 @@ class NotifyService:
 
     @rpc(expected_exceptions=expected)
     def inbox(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.InboxQuery(), query)
+        q = load(schema(contracts.InboxQuery), query)
         with self.db() as uow:
             mine = select(Notification).where(Notification.person_id == actor["id"])
             if q["unread"]:
@@ -227,7 +227,7 @@ class NotifyService:
                 .limit(q["per_page"])
                 .offset((q["page"] - 1) * q["per_page"])
             ).all()
-            return contracts.InboxPage().dump(
+            return schema(contracts.InboxPage).dump(
                 {
                     "items": rows,
                     "unread": unread,
@@ -251,7 +251,7 @@ class NotifyService:
 
     @rpc(expected_exceptions=expected)
     def mark_read(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.MarkRead(), payload)
+        data = load(schema(contracts.MarkRead), payload)
         return self._mark(actor, Notification.id.in_(data["ids"]), everything=False)
 
     @rpc(expected_exceptions=expected)
@@ -284,7 +284,7 @@ class NotifyService:
     @rpc(expected_exceptions=expected)
     def create_subscription(self, actor: dict, payload: dict) -> dict:
         who = Actor.from_dict(actor)
-        data = load(contracts.SubscriptionCreate(), payload)
+        data = load(schema(contracts.SubscriptionCreate), payload)
         org_path = domain.subscription_scope(who, data["org_path"])
         with self.db() as uow:
             sub = Subscription(
@@ -301,18 +301,18 @@ class NotifyService:
             uow.session.flush()
             uow.emit(self._subscription_event("subscription.created", sub, who))
             uow.commit()
-            return contracts.SubscriptionCreated().dump(sub)
+            return schema(contracts.SubscriptionCreated).dump(sub)
 
     @rpc(expected_exceptions=expected)
     def subscriptions(self, actor: dict, query: dict | None = None) -> dict:
         who = Actor.from_dict(actor)
         who.require(*contracts.MANAGER_ROLES)
-        q = load(contracts.PagedQuery(), query)
+        q = load(schema(contracts.PagedQuery), query)
         with self.db() as uow:
             rows = uow.session.scalars(select(Subscription).order_by(Subscription.id)).all()
             mine = [r for r in rows if who.covers(r.org_path)]
             start = (q["page"] - 1) * q["per_page"]
-            items = contracts.Subscription(many=True).dump(mine[start : start + q["per_page"]])
+            items = schema(contracts.Subscription, many=True).dump(mine[start : start + q["per_page"]])
             return _page(items, len(mine), q)
 
     @rpc(expected_exceptions=expected)
@@ -330,14 +330,14 @@ class NotifyService:
                 )
                 uow.emit(self._subscription_event("subscription.ended", sub, who))
                 uow.commit()
-            return contracts.Subscription().dump(sub)
+            return schema(contracts.Subscription).dump(sub)
 
     @rpc(expected_exceptions=expected)
     def deliveries(self, actor: dict, subscription_id: int, query: dict | None = None) -> dict:
         """The delivery log of one subscription, newest first."""
         who = Actor.from_dict(actor)
         who.require(*contracts.MANAGER_ROLES)
-        q = load(contracts.DeliveryQuery(), query)
+        q = load(schema(contracts.DeliveryQuery), query)
         with self.db() as uow:
             self._subscription_in_scope(uow, who, subscription_id)
             rows = select(Delivery).where(Delivery.subscription_id == subscription_id)
@@ -347,7 +347,7 @@ class NotifyService:
             page = uow.session.scalars(
                 rows.order_by(Delivery.id.desc()).limit(q["per_page"]).offset((q["page"] - 1) * q["per_page"])
             ).all()
-            return _page(contracts.Delivery(many=True).dump(page), total, q)
+            return _page(schema(contracts.Delivery, many=True).dump(page), total, q)
 
     def _subscription_in_scope(self, uow, who: Actor, subscription_id: int) -> Subscription:
         sub = uow.session.get(Subscription, int(subscription_id))
@@ -379,7 +379,7 @@ class NotifyService:
         after the id of the last event already seen."""
         who = Actor.from_dict(actor)
         who.require(*contracts.MANAGER_ROLES)
-        q = load(contracts.ReplayQuery(), query)
+        q = load(schema(contracts.ReplayQuery), query)
         with self.db() as uow:
             s = uow.session
             rows = select(StoredEvent)

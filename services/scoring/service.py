@@ -10,7 +10,7 @@ from nameko.rpc import RpcProxy, rpc
 
 from common.consumer import on_event
 from common.contracts import scoring as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
 from common.remote import call
@@ -137,7 +137,7 @@ class ScoringService:
     def score(
         self, actor: dict, index: str, entity_kind: str, entity_id: int, query: dict | None = None
     ) -> dict:
-        q = load(contracts.ScoreQuery(), query)
+        q = load(schema(contracts.ScoreQuery), query)
         if index not in queries.KINDS_OF or entity_kind not in queries.KINDS_OF[index]:
             raise not_found("评分", "score")
         with self.db() as uow:
@@ -154,11 +154,11 @@ class ScoringService:
             )
         if detail is None:
             raise not_found("评分", "score")
-        return contracts.ScoreDetail().dump(detail)
+        return schema(contracts.ScoreDetail).dump(detail)
 
     @rpc(expected_exceptions=expected)
     def board(self, actor: dict, board: str, query: dict | None = None) -> dict:
-        q = load(contracts.BoardQuery(), query)
+        q = load(schema(contracts.BoardQuery), query)
         if board not in queries.BOARDS:
             raise not_found("榜单", "board")
         index, kind, label = _board_target(board, q["kind"])
@@ -168,15 +168,15 @@ class ScoringService:
             result = queries.board(
                 uow.session, self.formulas, who, index, kind, q["period"], prefix, q["page"], q["per_page"]
             )
-        return contracts.Board().dump({**result, "board": board, "board_label": label})
+        return schema(contracts.Board).dump({**result, "board": board, "board_label": label})
 
     @rpc(expected_exceptions=expected)
     def grid_colours(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.ColoursQuery(), query)
+        q = load(schema(contracts.ColoursQuery), query)
         who = Actor.from_dict(actor)
         prefix = self._unit_prefix(who, q["org_unit_id"])
         with self.db() as uow:
-            return contracts.GridColours().dump(
+            return schema(contracts.GridColours).dump(
                 queries.grid_colours(uow.session, self.formulas, who, q["period"], prefix)
             )
 
@@ -186,12 +186,12 @@ class ScoringService:
     def recompute(self, actor: dict, payload: dict) -> dict:
         """Rebuild a month from its facts (county admins); first refresh the link replica."""
         Actor.from_dict(actor).require("county_admin")
-        data = load(contracts.RecomputeRequest(), payload)
+        data = load(schema(contracts.RecomputeRequest), payload)
         links = self._sync_links() if data["sync_links"] else {}
         with self.db() as uow:
             result = engine.recompute(uow, self.formulas, data["period"])
             uow.commit()
-        return contracts.RecomputeResult().dump({**result, "links": links})
+        return schema(contracts.RecomputeResult).dump({**result, "links": links})
 
     def _sync_links(self) -> dict:
         """Refresh the link replica and, with it, the team cadres of every linked team and the

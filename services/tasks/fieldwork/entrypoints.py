@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from common.consumer import on_event
 from common.contracts import fieldwork as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
@@ -110,7 +110,7 @@ class FieldworkEntrypoints:
                     break
             ended = commands.end_links_not_seen(uow.session, started)
             uow.commit()
-        return contracts.SyncReport().dump({"links": seen, "active": seen, "ended": ended})
+        return schema(contracts.SyncReport).dump({"links": seen, "active": seen, "ended": ended})
 
     @on_event("grids", "link.created")
     def fieldwork_on_link_created(self, event: dict) -> None:
@@ -143,39 +143,39 @@ class FieldworkEntrypoints:
     @rpc(expected_exceptions=expected)
     def visit_generate_lists(self, month: str, actor: dict | None = None) -> dict:
         _admin(actor)
-        month = load(contracts.GenerateLists(), {"month": month})["month"]
+        month = load(schema(contracts.GenerateLists), {"month": month})["month"]
         started = time.perf_counter()
         with self.db() as uow:
             report = commands.generate_lists(uow, month, utcnow())
             uow.commit()
         report["seconds"] = round(time.perf_counter() - started, 3)
-        return contracts.GenerateReport().dump(report)
+        return schema(contracts.GenerateReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def visit_my_list(self, actor: dict, query: dict | None = None) -> dict:
         who = Actor.from_dict(actor)
         who.require("member")
-        month = load(contracts.MonthQuery(), query)["month"] or domain.month_of(utcnow())
+        month = load(schema(contracts.MonthQuery), query)["month"] or domain.month_of(utcnow())
         with self.db() as uow:
-            return contracts.MyList().dump(queries.my_list(uow.session, who, month))
+            return schema(contracts.MyList).dump(queries.my_list(uow.session, who, month))
 
     @rpc(expected_exceptions=expected)
     def visit_lists(self, actor: dict, query: dict | None = None) -> dict:
         who = Actor.from_dict(actor)
         who.require(*domain.PLACE_READERS)
-        q = load(contracts.ListsQuery(), query)
+        q = load(schema(contracts.ListsQuery), query)
         month = q["month"] or domain.month_of(utcnow())
         with self.db() as uow:
             items, total = queries.list_summaries(
                 uow.session, who, month, q["grid_id"], q["member_id"], q["page"], q["per_page"]
             )
-            return contracts.ListPage().dump({"month": month, **_page(items, total, q)})
+            return schema(contracts.ListPage).dump({"month": month, **_page(items, total, q)})
 
     # -- visits and ratings -------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def visit_record(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.VisitCreate(), payload)
+        data = load(schema(contracts.VisitCreate), payload)
         who = Actor.from_dict(actor)
         who.require("member")
         now = utcnow()
@@ -193,19 +193,19 @@ class FieldworkEntrypoints:
             matter_ids = [m.id for m in matters]
             result = queries.visit_dict(visit, matter_ids)
         result["rating_code_sent"] = self._send_code(visit.household_id, code)
-        return contracts.Visit().dump(result)
+        return schema(contracts.Visit).dump(result)
 
     @rpc(expected_exceptions=expected)
     def visit_list_visits(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.VisitsQuery(), query)
+        q = load(schema(contracts.VisitsQuery), query)
         with self.db() as uow:
             items, total = queries.visits(uow.session, Actor.from_dict(actor), q)
-            return contracts.VisitPage().dump(_page(items, total, q))
+            return schema(contracts.VisitPage).dump(_page(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def visit_get(self, actor: dict, visit_id: int) -> dict:
         with self.db() as uow:
-            return contracts.Visit().dump(queries.visit(uow.session, Actor.from_dict(actor), visit_id))
+            return schema(contracts.Visit).dump(queries.visit(uow.session, Actor.from_dict(actor), visit_id))
 
     @rpc(expected_exceptions=expected)
     def rating_code_resend(self, actor: dict, visit_id: int) -> dict:
@@ -215,20 +215,20 @@ class FieldworkEntrypoints:
             visit, code = commands.resend_rating_code(uow, who, visit_id, utcnow())
             uow.commit()
         sent = self._send_code(visit.household_id, code)
-        return contracts.RatingCodeSent().dump(
+        return schema(contracts.RatingCodeSent).dump(
             {"visit_id": visit.id, "rating_code_sent": sent, "expires_in_days": domain.CODE_DAYS}
         )
 
     @rpc(expected_exceptions=expected)
     def rating_submit(self, client: str, payload: dict) -> dict:
         """Unauthenticated: the household proves itself with the one-time code."""
-        data = load(contracts.RatingSubmit(), payload)
+        data = load(schema(contracts.RatingSubmit), payload)
         with self.db() as uow:
             visit = commands.rate_visit(uow, client or "unknown", data, utcnow())
             uow.commit()  # a refusal is counted against the client before it is answered
             if visit is None:
                 raise DomainError("rating_code_invalid")
-            return contracts.RatingResult().dump(
+            return schema(contracts.RatingResult).dump(
                 {"visit_id": visit.id, "rating": visit.rating, "message": "感谢您的评价!"}
             )
 
@@ -236,25 +236,27 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def matter_create(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.MatterCreate(), payload)
+        data = load(schema(contracts.MatterCreate), payload)
         who = Actor.from_dict(actor)
         with self.db() as uow:
             contact = self._contacts(uow, [data["grid_id"]])[data["grid_id"]]
             m = commands.create_matter(uow, who, data, contact, utcnow())
             uow.commit()
-            return contracts.Matter().dump(queries.matter(uow.session, who, m.id))
+            return schema(contracts.Matter).dump(queries.matter(uow.session, who, m.id))
 
     @rpc(expected_exceptions=expected)
     def matter_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.MattersQuery(), query)
+        q = load(schema(contracts.MattersQuery), query)
         with self.db() as uow:
             items, total = queries.matters(uow.session, Actor.from_dict(actor), q)
-            return contracts.MatterPage().dump(_page(items, total, q))
+            return schema(contracts.MatterPage).dump(_page(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def matter_get(self, actor: dict, matter_id: int) -> dict:
         with self.db() as uow:
-            return contracts.Matter().dump(queries.matter(uow.session, Actor.from_dict(actor), matter_id))
+            return schema(contracts.Matter).dump(
+                queries.matter(uow.session, Actor.from_dict(actor), matter_id)
+            )
 
     def _ladder(self, actor: dict, matter_id: int, run) -> dict:
         """A step on a matter the actor can see (404 otherwise, never a hint that it exists)."""
@@ -264,11 +266,11 @@ class FieldworkEntrypoints:
                 raise DomainError("not_found", {"what": "事项", "what_en": "matter"})
             run(uow, who)
             uow.commit()
-            return contracts.Matter().dump(queries.matter(uow.session, who, matter_id))
+            return schema(contracts.Matter).dump(queries.matter(uow.session, who, matter_id))
 
     @rpc(expected_exceptions=expected)
     def matter_escalate(self, actor: dict, matter_id: int, payload: dict | None = None) -> dict:
-        data = load(contracts.MatterStep(), payload)
+        data = load(schema(contracts.MatterStep), payload)
 
         def run(uow, who):
             grid_id = uow.session.get(Matter, matter_id).grid_id
@@ -279,7 +281,7 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def matter_dispatch(self, actor: dict, matter_id: int, payload: dict) -> dict:
-        data = load(contracts.MatterDispatch(), payload)
+        data = load(schema(contracts.MatterDispatch), payload)
         departments = call(self.grids, "grids", "departments", actor)
         if data["department_id"] not in {d["id"] for d in departments}:
             raise DomainError("validation_failed", fields={"department_id": ["没有这个部门"]})
@@ -293,21 +295,21 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def matter_take(self, actor: dict, matter_id: int, payload: dict | None = None) -> dict:
-        data = load(contracts.MatterStep(), payload)
+        data = load(schema(contracts.MatterStep), payload)
         return self._ladder(
             actor, matter_id, lambda uow, who: commands.take(uow, who, matter_id, data["note"], utcnow())
         )
 
     @rpc(expected_exceptions=expected)
     def matter_resolve(self, actor: dict, matter_id: int, payload: dict | None = None) -> dict:
-        data = load(contracts.MatterStep(), payload)
+        data = load(schema(contracts.MatterStep), payload)
         return self._ladder(
             actor, matter_id, lambda uow, who: commands.resolve(uow, who, matter_id, data["note"], utcnow())
         )
 
     @rpc(expected_exceptions=expected)
     def matter_rate(self, actor: dict, matter_id: int, payload: dict) -> dict:
-        data = load(contracts.MatterRate(), payload)
+        data = load(schema(contracts.MatterRate), payload)
         return self._ladder(
             actor,
             matter_id,
@@ -320,13 +322,13 @@ class FieldworkEntrypoints:
     def matter_check_deadlines(self, now_iso: str | None = None, actor: dict | None = None) -> dict:
         """Escalate what is past its deadline as of `now_iso` (default: now)."""
         _admin(actor)
-        now = load(contracts.DeadlineCheck(), {"now": now_iso})["now"] or utcnow()
+        now = load(schema(contracts.DeadlineCheck), {"now": now_iso})["now"] or utcnow()
         with self.db() as uow:
             matters = commands.overdue(uow.session, now)
             contacts = self._contacts(uow, [m.grid_id for m in matters])
             report = commands.escalate_overdue(uow, matters, contacts, now)
             uow.commit()
-        return contracts.DeadlineReport().dump(report)
+        return schema(contracts.DeadlineReport).dump(report)
 
     @timer(interval=60)
     def matter_deadline_tick(self) -> None:
@@ -336,7 +338,7 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def mailbox_submit(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.MailboxCreate(), payload)
+        data = load(schema(contracts.MailboxCreate), payload)
         who = Actor.from_dict(actor)
         # a resident writes from their own grid; a newcomer (no household yet) picks one
         grid_id = data["grid_id"] or who.org_unit_id
@@ -346,7 +348,7 @@ class FieldworkEntrypoints:
             contact = self._contacts(uow, [grid_id])[grid_id]
             m = commands.mailbox_submit(uow, who, data, contact, utcnow())
             uow.commit()
-            return contracts.MailboxReceipt().dump(
+            return schema(contracts.MailboxReceipt).dump(
                 {
                     "matter_id": m.id,
                     "grid_id": m.grid_id,
@@ -358,13 +360,13 @@ class FieldworkEntrypoints:
     @rpc(expected_exceptions=expected)
     def mailbox_submit_public(self, client: str, payload: dict) -> dict:
         """A newcomer without an account: phone and grid chosen, text, rate-limited."""
-        data = load(contracts.PublicMailboxCreate(), payload)
+        data = load(schema(contracts.PublicMailboxCreate), payload)
         return self._public_mailbox(client, data, None)
 
     @rpc(expected_exceptions=expected)
     def mailbox_submit_public_media(self, client: str, form: dict, filename: str, content_b64: str) -> dict:
         """A newcomer's photo or voice clip (拍一拍、喊一喊), with the same limits as text."""
-        data = load(contracts.PublicMailboxMedia(), form)
+        data = load(schema(contracts.PublicMailboxMedia), form)
         return self._public_mailbox(client, data, (filename, base64.b64decode(content_b64)))
 
     def _public_mailbox(self, client: str, data: dict, upload: tuple[str, bytes] | None) -> dict:
@@ -383,7 +385,7 @@ class FieldworkEntrypoints:
                 request |= {"kind": attachment.kind, "attachment_ids": [attachment.id]}
             m = commands.mailbox_submit(uow, None, request, contact, now)
             uow.commit()
-            return contracts.MailboxReceipt().dump(
+            return schema(contracts.MailboxReceipt).dump(
                 {
                     "matter_id": m.id,
                     "grid_id": m.grid_id,
@@ -401,7 +403,7 @@ class FieldworkEntrypoints:
         with self.db() as uow:
             attachment = commands.store_attachment(uow.session, who, filename, content, default_store())
             uow.commit()
-            return contracts.Attachment().dump(attachment)
+            return schema(contracts.Attachment).dump(attachment)
 
     @rpc(expected_exceptions=expected)
     def fieldwork_attachment_get(self, actor: dict, attachment_id: int) -> dict:
@@ -421,23 +423,23 @@ class FieldworkEntrypoints:
     @rpc(expected_exceptions=expected)
     def alert_check(self, month: str, phase: str, actor: dict | None = None) -> dict:
         _admin(actor)
-        q = load(contracts.AlertCheck(), {"month": month, "phase": phase})
+        q = load(schema(contracts.AlertCheck), {"month": month, "phase": phase})
         now = utcnow()
         with self.db() as uow:
             found = commands.lagging(uow.session, q["month"], q["phase"])
             contacts = self._contacts(uow, [lag["grid_id"] for lag in found])
             raised = commands.raise_lagging(uow, q["month"], q["phase"], found, contacts, now)
             uow.commit()
-        return contracts.AlertReport().dump(
+        return schema(contracts.AlertReport).dump(
             {"month": q["month"], "phase": q["phase"], "raised": len(raised), "alert_ids": raised}
         )
 
     @rpc(expected_exceptions=expected)
     def alert_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.AlertsQuery(), query)
+        q = load(schema(contracts.AlertsQuery), query)
         with self.db() as uow:
             items, total = queries.alerts(uow.session, Actor.from_dict(actor), q)
-            return contracts.AlertPage().dump(_page(items, total, q))
+            return schema(contracts.AlertPage).dump(_page(items, total, q))
 
     @timer(interval=3600)
     def fieldwork_tick(self) -> None:
@@ -463,13 +465,13 @@ class FieldworkEntrypoints:
         county = domain.county_of(who.scope[0]) if who.scope else 0
         with self.db() as uow:
             deadlines, thresholds = commands.settings_for(uow.session, county)
-        return contracts.SettingsView().dump(
+        return schema(contracts.SettingsView).dump(
             {"county_id": county, **deadlines.__dict__, **thresholds.__dict__}
         )
 
     @rpc(expected_exceptions=expected)
     def fieldwork_settings_put(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.Settings(), payload)
+        data = load(schema(contracts.Settings), payload)
         who = Actor.from_dict(actor)
         with self.db() as uow:
             commands.save_settings(uow.session, who, data, utcnow())
@@ -478,7 +480,7 @@ class FieldworkEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def fieldwork_stats(self, actor: dict, query: dict) -> dict:
-        q = load(contracts.StatsQuery(), query)
+        q = load(schema(contracts.StatsQuery), query)
         who = Actor.from_dict(actor)
         who.require(*domain.STATS_READERS)
         if q["org_unit_id"] is None:
@@ -498,7 +500,7 @@ class FieldworkEntrypoints:
         with self.db() as uow:
             totals, breakdown = queries.stats(uow.session, q["month"], path, q["by"])
         totals["org_unit_id"] = domain.path_ids(path)[-1]
-        return contracts.Stats().dump(
+        return schema(contracts.Stats).dump(
             {
                 "month": q["month"],
                 "level": level,

@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common.contracts import open311 as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
@@ -35,7 +35,7 @@ class HotspotEntrypoints:
         if actor is not None:
             Actor.from_dict(actor).require("county_admin")
         now = utcnow()
-        week = load(contracts.HotspotCheck(), {"week": week})["week"] or detector.week_of(now)
+        week = load(schema(contracts.HotspotCheck), {"week": week})["week"] or detector.week_of(now)
         params = self.hotspot_params
         with self.db() as uow:
             items, paths = commands.load_items(uow.session, week, params)
@@ -46,7 +46,7 @@ class HotspotEntrypoints:
                 names = {u["id"]: u["name"] for u in units}
             raised = commands.raise_hotspots(uow, found, paths, names, params, now)
             uow.commit()
-        return contracts.HotspotReport().dump(
+        return schema(contracts.HotspotReport).dump(
             {
                 "week": week,
                 "items": len(items),
@@ -67,12 +67,14 @@ class HotspotEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def hotspot_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.HotspotsQuery(), query)
+        q = load(schema(contracts.HotspotsQuery), query)
         with self.db() as uow:
             items, total = queries.hotspots(uow.session, Actor.from_dict(actor), q)
-            return contracts.HotspotPage().dump(_page(items, total, q))
+            return schema(contracts.HotspotPage).dump(_page(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def hotspot_get(self, actor: dict, hotspot_id: int) -> dict:
         with self.db() as uow:
-            return contracts.Hotspot().dump(queries.hotspot(uow.session, Actor.from_dict(actor), hotspot_id))
+            return schema(contracts.Hotspot).dump(
+                queries.hotspot(uow.session, Actor.from_dict(actor), hotspot_id)
+            )

@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 
 from common.config import env
 from common.contracts import open311 as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
@@ -60,7 +60,7 @@ class Open311Entrypoints:
         ids = {i for _, m, _ in rows for i in (m.grid_id, m.village_id, m.township_id) if i}
         units, departments = self._open311_names(ids) if rows else ({}, {})
         return [
-            contracts.ServiceRequest().dump(
+            schema(contracts.ServiceRequest).dump(
                 queries.request_dict(sr, m, at, units, departments, queries.sees_everything(who, sr))
             )
             for sr, m, at in rows
@@ -74,7 +74,7 @@ class Open311Entrypoints:
         with self.db() as uow:
             found = queries.services(uow.session)
         return [
-            contracts.Service().dump(
+            schema(contracts.Service).dump(
                 {
                     "service_code": s.code,
                     "service_name": s.name,
@@ -93,7 +93,7 @@ class Open311Entrypoints:
         _check_jurisdiction(jurisdiction_id)
         with self.db() as uow:
             found = queries.service(uow.session, code)
-        return contracts.ServiceDefinition().dump(domain.definition(found))
+        return schema(contracts.ServiceDefinition).dump(domain.definition(found))
 
     # -- requests ---------------------------------------------------------------------
 
@@ -102,7 +102,7 @@ class Open311Entrypoints:
         """POST requests: a resident's token, or anonymous with phone and grid number."""
         if not (payload or {}).get("service_code"):
             raise DomainError("open311_service_code_missing")
-        data = load(contracts.ServiceRequestCreate(), payload)
+        data = load(schema(contracts.ServiceRequestCreate), payload)
         _check_jurisdiction(data["jurisdiction_id"])
         who = _who(actor)
         now = utcnow()
@@ -124,7 +124,7 @@ class Open311Entrypoints:
             m = commands.submit(uow, who, data, service, contact, now)
             uow.commit()
             matter_id = m.id
-        return contracts.ServiceRequestReceipt().dump(
+        return schema(contracts.ServiceRequestReceipt).dump(
             {
                 "service_request_id": str(matter_id),
                 "service_notice": "已收到,网格员会尽快联系您",
@@ -134,7 +134,7 @@ class Open311Entrypoints:
 
     @rpc(expected_exceptions=expected)
     def open311_requests(self, actor: dict | None, query: dict | None = None) -> list[dict]:
-        q = load(contracts.ServiceRequestsQuery(), query)
+        q = load(schema(contracts.ServiceRequestsQuery), query)
         _check_jurisdiction(q["jurisdiction_id"])
         with self.db() as uow:
             rows = queries.requests(uow.session, q, utcnow())

@@ -9,7 +9,7 @@ import base64
 from nameko.rpc import rpc
 
 from common.contracts import procedures as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.errors import DomainError, not_found
 from common.events import utcnow
 from common.scope import Actor
@@ -42,13 +42,13 @@ class ProceduresEntrypoints:
         with self.db() as uow:
             report = commands.seed_templates(uow, utcnow())
             uow.commit()
-            return contracts.TemplateReport().dump(report)
+            return schema(contracts.TemplateReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def template_list(self, actor: dict) -> list[dict]:
         _reader(actor)
         with self.db() as uow:
-            return contracts.Template(many=True).dump(
+            return schema(contracts.Template, many=True).dump(
                 [queries.template_dict(t) for t in queries.templates(uow.session)]
             )
 
@@ -60,34 +60,34 @@ class ProceduresEntrypoints:
             if not versions:
                 raise not_found("程序模板", "template")
             current = next(t for t in versions if t.current)
-            return contracts.TemplateDetail().dump(
+            return schema(contracts.TemplateDetail).dump(
                 queries.template_dict(current) | {"versions": [queries.template_dict(t) for t in versions]}
             )
 
     @rpc(expected_exceptions=expected)
     def template_create(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.TemplateCreate(), payload)
+        data = load(schema(contracts.TemplateCreate), payload)
         with self.db() as uow:
             template = commands.create_template(uow, _actor(actor), data, utcnow())
             uow.commit()
-            return contracts.Template().dump(queries.template_dict(template))
+            return schema(contracts.Template).dump(queries.template_dict(template))
 
     @rpc(expected_exceptions=expected)
     def template_update(self, actor: dict, code: str, payload: dict) -> dict:
-        data = load(contracts.TemplateUpdate(), payload)
+        data = load(schema(contracts.TemplateUpdate), payload)
         with self.db() as uow:
             template = commands.update_template(uow, _actor(actor), code, data, utcnow())
             uow.commit()
-            return contracts.Template().dump(queries.template_dict(template))
+            return schema(contracts.Template).dump(queries.template_dict(template))
 
     # -- procedures --------------------------------------------------------------------
 
     def _procedure_out(self, session, p) -> dict:
-        return contracts.Procedure().dump(queries.procedure_dict(session, p))
+        return schema(contracts.Procedure).dump(queries.procedure_dict(session, p))
 
     @rpc(expected_exceptions=expected)
     def procedure_start(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.ProcedureStart(), payload)
+        data = load(schema(contracts.ProcedureStart), payload)
         with self.db() as uow:
             p = commands.start_procedure(uow, _actor(actor), data, _GridsOrg(self.grids), utcnow())
             uow.commit()
@@ -95,10 +95,10 @@ class ProceduresEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def procedure_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.ProceduresQuery(), query)
+        q = load(schema(contracts.ProceduresQuery), query)
         who = _reader(actor)
         with self.db() as uow:
-            return contracts.ProcedurePage().dump(queries.procedures(uow.session, who, q))
+            return schema(contracts.ProcedurePage).dump(queries.procedures(uow.session, who, q))
 
     @rpc(expected_exceptions=expected)
     def procedure_get(self, actor: dict, procedure_id: int) -> dict:
@@ -109,7 +109,7 @@ class ProceduresEntrypoints:
     @rpc(expected_exceptions=expected)
     def procedure_complete_step(self, actor: dict, procedure_id: int, position: int, payload: dict) -> dict:
         """A failing step is recorded as returned (committed) and then reported as 422."""
-        data = load(contracts.StepComplete(), payload)
+        data = load(schema(contracts.StepComplete), payload)
         with self.db() as uow:
             p, failures = commands.complete_step(
                 uow, _actor(actor), procedure_id, position, data["evidence"], utcnow()
@@ -127,15 +127,15 @@ class ProceduresEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def ledger_chain_verify(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.ChainQuery(), query)
+        q = load(schema(contracts.ChainQuery), query)
         who = _actor(actor)
         who.require(*queries.CHAIN_ROLES)
         with self.db() as uow:
-            return contracts.ChainReport().dump(queries.verify(uow.session, who, q))
+            return schema(contracts.ChainReport).dump(queries.verify(uow.session, who, q))
 
     @rpc(expected_exceptions=expected)
     def ledger_chain_export(self, actor: dict, query: dict) -> dict:
-        q = load(contracts.ChainExportQuery(), query)
+        q = load(schema(contracts.ChainExportQuery), query)
         who = _actor(actor)
         who.require(*queries.CHAIN_ROLES)
         with self.db() as uow:
@@ -146,13 +146,13 @@ class ProceduresEntrypoints:
 
     def _project_out(self, session, who: Actor, project) -> dict:
         bids = queries.visible_bids(session, who, project, utcnow())
-        return contracts.ProjectDetail().dump(
+        return schema(contracts.ProjectDetail).dump(
             queries.project_dict(session, project) | {"bids": [queries.bid_dict(b) for b in bids]}
         )
 
     @rpc(expected_exceptions=expected)
     def project_post(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.ProjectCreate(), payload)
+        data = load(schema(contracts.ProjectCreate), payload)
         who = _actor(actor)
         with self.db() as uow:
             project = commands.post_project(uow, who, data, _GridsOrg(self.grids), utcnow())
@@ -161,10 +161,10 @@ class ProceduresEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def project_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.ProjectsQuery(), query)
+        q = load(schema(contracts.ProjectsQuery), query)
         who = _reader(actor)
         with self.db() as uow:
-            return contracts.ProjectPage().dump(queries.projects(uow.session, who, q))
+            return schema(contracts.ProjectPage).dump(queries.projects(uow.session, who, q))
 
     @rpc(expected_exceptions=expected)
     def project_get(self, actor: dict, project_id: int) -> dict:
@@ -174,16 +174,16 @@ class ProceduresEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def project_bid(self, actor: dict, project_id: int, payload: dict) -> dict:
-        data = load(contracts.BidCreate(), payload)
+        data = load(schema(contracts.BidCreate), payload)
         who = _actor(actor)
         with self.db() as uow:
             bid = commands.submit_bid(uow, who, project_id, data, _GridsOrg(self.grids), utcnow())
             uow.commit()
-            return contracts.Bid().dump(queries.bid_dict(uow.session.get(Bid, bid.id)))
+            return schema(contracts.Bid).dump(queries.bid_dict(uow.session.get(Bid, bid.id)))
 
     @rpc(expected_exceptions=expected)
     def project_award(self, actor: dict, project_id: int, payload: dict) -> dict:
-        data = load(contracts.AwardRequest(), payload)
+        data = load(schema(contracts.AwardRequest), payload)
         who = _actor(actor)
         with self.db() as uow:
             project = commands.award_project(uow, who, project_id, data, _GridsOrg(self.grids), utcnow())
@@ -194,8 +194,8 @@ class ProceduresEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def procedures_stats_summary(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.StatsQuery(), query)
+        q = load(schema(contracts.StatsQuery), query)
         who = _actor(actor)
         who.require("county_admin", "township_leader", "village_secretary", "team_cadre")
         with self.db() as uow:
-            return contracts.ProcedureStats().dump(queries.stats(uow.session, who, q))
+            return schema(contracts.ProcedureStats).dump(queries.stats(uow.session, who, q))

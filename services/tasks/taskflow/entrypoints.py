@@ -11,7 +11,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common.contracts import tasks as contracts
-from common.contracts.base import load
+from common.contracts.base import load, schema
 from common.errors import DomainError, not_found
 from common.events import utcnow
 from common.remote import call
@@ -54,15 +54,15 @@ class TaskflowEntrypoints:
         with self.db() as uow:
             report = commands.seed_default(uow, utcnow())
             uow.commit()
-            return contracts.CatalogueReport().dump(report)
+            return schema(contracts.CatalogueReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def catalogue_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.CatalogueQuery(), query)
+        q = load(schema(contracts.CatalogueQuery), query)
         _actor(actor)
         with self.db() as uow:
             rows, total = queries.catalogue(uow.session, q)
-            return contracts.CatalogueMatterPage().dump(
+            return schema(contracts.CatalogueMatterPage).dump(
                 queries.page([queries.matter_dict(m) for m in rows], total, q)
             )
 
@@ -74,32 +74,32 @@ class TaskflowEntrypoints:
             if not versions:
                 raise not_found("事项", "matter")
             current = next(m for m in versions if m.current)
-            return contracts.CatalogueMatterDetail().dump(
+            return schema(contracts.CatalogueMatterDetail).dump(
                 queries.matter_dict(current) | {"versions": [queries.matter_dict(m) for m in versions]}
             )
 
     @rpc(expected_exceptions=expected)
     def catalogue_create(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.CatalogueMatterCreate(), payload)
+        data = load(schema(contracts.CatalogueMatterCreate), payload)
         with self.db() as uow:
             matter = commands.create_matter(uow, _actor(actor), data, utcnow())
             uow.commit()
-            return contracts.CatalogueMatter().dump(queries.matter_dict(matter))
+            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_update(self, actor: dict, code: str, payload: dict) -> dict:
-        data = load(contracts.CatalogueMatterUpdate(), payload)
+        data = load(schema(contracts.CatalogueMatterUpdate), payload)
         with self.db() as uow:
             matter = commands.update_matter(uow, _actor(actor), code, data, utcnow())
             uow.commit()
-            return contracts.CatalogueMatter().dump(queries.matter_dict(matter))
+            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_retire(self, actor: dict, code: str) -> dict:
         with self.db() as uow:
             matter = commands.retire_matter(uow, _actor(actor), code, utcnow())
             uow.commit()
-            return contracts.CatalogueMatter().dump(queries.matter_dict(matter))
+            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_import(self, actor: dict, content_b64: str) -> dict:
@@ -111,7 +111,7 @@ class TaskflowEntrypoints:
         with self.db() as uow:
             report = commands.apply_catalogue(uow, who, rows, utcnow())
             uow.commit()
-            return contracts.CatalogueReport().dump(report)
+            return schema(contracts.CatalogueReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def catalogue_export(self, actor: dict) -> str:
@@ -121,20 +121,20 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def catalogue_suggest(self, actor: dict, payload: dict) -> list[dict]:
-        data = load(contracts.SuggestRequest(), payload)
+        data = load(schema(contracts.SuggestRequest), payload)
         _actor(actor)
         with self.db() as uow:
             found = commands.suggester(uow.session).suggest(data["text"])
-            return contracts.Suggestion(many=True).dump([s.__dict__ for s in found])
+            return schema(contracts.Suggestion, many=True).dump([s.__dict__ for s in found])
 
     # -- tasks: screening and review ---------------------------------------------------
 
     def _task_out(self, session, task: Task) -> dict:
-        return contracts.Task().dump(queries.task_dicts(session, [task])[0])
+        return schema(contracts.Task).dump(queries.task_dicts(session, [task])[0])
 
     @rpc(expected_exceptions=expected)
     def task_submit(self, actor: dict, payload: dict) -> dict:
-        data = load(contracts.TaskCreate(), payload)
+        data = load(schema(contracts.TaskCreate), payload)
         with self.db() as uow:
             task = commands.submit_task(uow, _actor(actor), data, _GridsOrg(self.grids), utcnow())
             uow.commit()
@@ -142,9 +142,9 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.TasksQuery(), query)
+        q = load(schema(contracts.TasksQuery), query)
         with self.db() as uow:
-            return contracts.TaskPage().dump(queries.tasks(uow.session, _actor(actor), q))
+            return schema(contracts.TaskPage).dump(queries.tasks(uow.session, _actor(actor), q))
 
     @rpc(expected_exceptions=expected)
     def task_get(self, actor: dict, task_id: int) -> dict:
@@ -156,7 +156,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_code(self, actor: dict, task_id: int, payload: dict) -> dict:
-        data = load(contracts.TaskCode(), payload)
+        data = load(schema(contracts.TaskCode), payload)
         with self.db() as uow:
             task = commands.code_task(uow, _actor(actor), task_id, data["matter_code"], utcnow())
             uow.commit()
@@ -171,7 +171,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_return(self, actor: dict, task_id: int, payload: dict) -> dict:
-        data = load(contracts.ReasonBody(), payload)
+        data = load(schema(contracts.ReasonBody), payload)
         with self.db() as uow:
             task = commands.return_task(uow, _actor(actor), task_id, data["reason"], utcnow())
             uow.commit()
@@ -179,7 +179,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_edit(self, actor: dict, task_id: int, payload: dict) -> dict:
-        data = load(contracts.TaskEdit(), payload)
+        data = load(schema(contracts.TaskEdit), payload)
         with self.db() as uow:
             task = commands.edit_task(uow, _actor(actor), task_id, data, _GridsOrg(self.grids), utcnow())
             uow.commit()
@@ -187,7 +187,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_record_decision(self, actor: dict, task_id: int, payload: dict) -> dict:
-        data = load(contracts.DecisionCreate(), payload)
+        data = load(schema(contracts.DecisionCreate), payload)
         with self.db() as uow:
             commands.record_decision(uow, _actor(actor), task_id, data, utcnow())
             uow.commit()
@@ -195,7 +195,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def task_dispatch(self, actor: dict, task_id: int, payload: dict | None = None) -> dict:
-        data = load(contracts.DispatchRequest(), payload)
+        data = load(schema(contracts.DispatchRequest), payload)
         with self.db() as uow:
             task, _ = commands.dispatch_task(
                 uow, _actor(actor), task_id, data, _GridsOrg(self.grids), utcnow()
@@ -209,11 +209,11 @@ class TaskflowEntrypoints:
     def task_check_deadlines(self, now_iso: str | None = None, actor: dict | None = None) -> dict:
         if actor is not None:
             _actor(actor).require("county_admin")
-        data = load(contracts.TaskCheckDeadlines(), {"now": now_iso})
+        data = load(schema(contracts.TaskCheckDeadlines), {"now": now_iso})
         with self.db() as uow:
             report = commands.check_deadlines(uow, commands.utc(data["now"]))
             uow.commit()
-            return contracts.TaskDeadlineReport().dump(report)
+            return schema(contracts.TaskDeadlineReport).dump(report)
 
     @timer(interval=600)
     def task_deadline_timer(self) -> None:
@@ -228,25 +228,25 @@ class TaskflowEntrypoints:
 
     def _assignment_out(self, session, a: Assignment) -> dict:
         today = domain.local_date(utcnow())
-        return contracts.Assignment().dump(queries.assignment_dicts(session, [a], today)[0])
+        return schema(contracts.Assignment).dump(queries.assignment_dicts(session, [a], today)[0])
 
     @rpc(expected_exceptions=expected)
     def assignment_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.AssignmentsQuery(), query)
+        q = load(schema(contracts.AssignmentsQuery), query)
         who = _actor(actor)
         who.require(*domain.READER_ROLES)
         with self.db() as uow:
             today = domain.local_date(utcnow())
-            return contracts.AssignmentPage().dump(queries.assignments(uow.session, who, q, today))
+            return schema(contracts.AssignmentPage).dump(queries.assignments(uow.session, who, q, today))
 
     @rpc(expected_exceptions=expected)
     def assignment_progress(self, actor: dict, query: dict | None = None) -> list[dict]:
-        q = load(contracts.ProgressQuery(), query)
+        q = load(schema(contracts.ProgressQuery), query)
         who = _actor(actor)
         who.require(*domain.READER_ROLES)
         with self.db() as uow:
             rows = queries.progress(uow.session, who, q["task_id"], domain.local_date(utcnow()))
-            return contracts.VillageProgress(many=True).dump(rows)
+            return schema(contracts.VillageProgress, many=True).dump(rows)
 
     @rpc(expected_exceptions=expected)
     def assignment_get(self, actor: dict, assignment_id: int) -> dict:
@@ -262,7 +262,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def assignment_assign(self, actor: dict, assignment_id: int, payload: dict) -> dict:
-        data = load(contracts.AssignRequest(), payload)
+        data = load(schema(contracts.AssignRequest), payload)
         return self._act(commands.assign, _actor(actor), assignment_id, data, _GridsOrg(self.grids))
 
     @rpc(expected_exceptions=expected)
@@ -275,7 +275,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def assignment_submit(self, actor: dict, assignment_id: int, payload: dict) -> dict:
-        data = load(contracts.SubmitRequest(), payload)
+        data = load(schema(contracts.SubmitRequest), payload)
         return self._act(commands.submit, _actor(actor), assignment_id, data["evidence"])
 
     @rpc(expected_exceptions=expected)
@@ -284,22 +284,22 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def assignment_return(self, actor: dict, assignment_id: int, payload: dict) -> dict:
-        data = load(contracts.ReasonBody(), payload)
+        data = load(schema(contracts.ReasonBody), payload)
         return self._act(commands.return_assignment, _actor(actor), assignment_id, data["reason"])
 
     # -- ledger ------------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
     def ledger_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.LedgerQuery(), query)
+        q = load(schema(contracts.LedgerQuery), query)
         who = _actor(actor)
         who.require(*domain.READER_ROLES)
         with self.db() as uow:
-            return contracts.LedgerPage().dump(queries.ledger(uow.session, who, q))
+            return schema(contracts.LedgerPage).dump(queries.ledger(uow.session, who, q))
 
     @rpc(expected_exceptions=expected)
     def ledger_export(self, actor: dict, query: dict) -> dict:
-        q = load(contracts.LedgerExportQuery(), query)
+        q = load(schema(contracts.LedgerExportQuery), query)
         who = _actor(actor)
         who.require(*domain.READER_ROLES)
         with self.db() as uow:
@@ -310,22 +310,22 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def taskflow_stats_summary(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.StatsQuery(), query)
+        q = load(schema(contracts.StatsQuery), query)
         with self.db() as uow:
             figures = queries.task_stats(uow.session, _actor(actor), q["start"], q["end"], utcnow())
-            return contracts.TaskStats().dump(figures)
+            return schema(contracts.TaskStats).dump(figures)
 
     @rpc(expected_exceptions=expected)
     def taskflow_stats_rejections(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.RejectionsQuery(), query)
+        q = load(schema(contracts.RejectionsQuery), query)
         with self.db() as uow:
-            return contracts.RejectionStats().dump(
+            return schema(contracts.RejectionStats).dump(
                 queries.rejection_stats(uow.session, _actor(actor), q["since"])
             )
 
     @rpc(expected_exceptions=expected)
     def taskflow_stats_villages(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(contracts.StatsQuery(), query)
+        q = load(schema(contracts.StatsQuery), query)
         with self.db() as uow:
             figures = queries.village_stats(uow.session, _actor(actor), q["start"], q["end"], utcnow())
-            return contracts.VillageStats().dump(figures)
+            return schema(contracts.VillageStats).dump(figures)

@@ -327,7 +327,8 @@ def assignment_visibility(actor: Actor):
     return or_(*conditions)
 
 
-def assignment_dict(a: Assignment, evidence_required: list[str], today: date) -> dict:
+def assignment_dict(a, evidence_required: list[str], today: date) -> dict:
+    """An assignment (the ORM object or a row with its columns) as the contract shows it."""
     return {
         "id": a.id,
         "task_id": a.task_id,
@@ -393,9 +394,10 @@ def assignments(session: Session, actor: Actor, q: dict, today: date) -> dict:
         filters.append(Assignment.status == q["status"])
     items = []
     if total > (q["page"] - 1) * q["per_page"]:
-        # each row with its matter's required evidence, in the same query
+        # plain rows (no ORM objects to track for a read), each with its matter's required
+        # evidence, in the same query
         rows = session.execute(
-            select(Assignment, Matter.evidence)
+            select(*Assignment.__table__.columns, Matter.evidence.label("evidence_required"))
             .join(Task, Task.id == Assignment.task_id)
             .outerjoin(Matter, Matter.id == Task.matter_id)
             .where(assignment_visibility(actor), *filters)
@@ -403,7 +405,7 @@ def assignments(session: Session, actor: Actor, q: dict, today: date) -> dict:
             .limit(q["per_page"])
             .offset((q["page"] - 1) * q["per_page"])
         ).all()
-        items = [assignment_dict(a, list(evidence or []), today) for a, evidence in rows]
+        items = [assignment_dict(a, list(a.evidence_required or []), today) for a in rows]
     return page(items, total, q) | {"counts": counts}
 
 
