@@ -35,6 +35,7 @@ _PUBLISH_METHOD = struct.pack(">HHH", 60, 40, 0)  # basic.publish, reserved tick
 _PROPERTY_FLAGS = struct.pack(">H", (1 << 15) | (1 << 14) | (1 << 12) | (1 << 7))
 _CONTENT_TYPE = _shortstr(b"application/cloudevents+json") + _shortstr(b"utf-8")
 _FRAME_END = b"\xce"
+_BASIC_ACK = struct.pack(">HH", 60, 80)  # class basic, method ack
 _WRITE_CHUNK = 256 * 1024  # bytes of frames coalesced into one socket write
 
 
@@ -123,6 +124,21 @@ class ConfirmingPublisher:
     def _on_ack(self, tag: int, multiple: bool) -> None:
         self._settle(tag, multiple, True)
 
+    def _read(self, timeout: float | None) -> None:
+        """Read one frame. A basic.ack on our channel is settled here with one unpack: going
+        through py-amqp's method dispatch for each of them was half the time of confirmed
+        publishing. Every other frame (nacks, heartbeats, a channel closing) goes to py-amqp."""
+        conn = self._conn
+        with conn.transport.having_timeout(timeout):
+            frame = conn.transport.read_frame()
+        frame_type, channel_id, payload = frame
+        if frame_type == 1 and channel_id == self._channel.channel_id and payload[:4] == _BASIC_ACK:
+            conn.bytes_recv += 1  # as py-amqp counts it, for its heartbeat check
+            tag, bits = struct.unpack_from(">QB", payload, 4)
+            self._on_ack(tag, bool(bits & 1))
+        else:
+            conn.on_inbound_frame(frame)
+
     def _on_nack(self, tag: int, multiple: bool) -> None:
         self._settle(tag, multiple, False)
 
@@ -158,7 +174,7 @@ class ConfirmingPublisher:
             if tags[i] in self._status:
                 i += 1
             else:
-                self._conn.drain_events(timeout=self.confirm_timeout)
+                self._read(self.confirm_timeout)
         return [self._status.pop(t) for t in tags]
 
     def publish_batch(self, messages: list[tuple[str, dict]]) -> list[bool]:
@@ -184,7 +200,7 @@ class ConfirmingPublisher:
     def _drain_ready(self) -> None:
         try:
             while True:
-                self._conn.drain_events(timeout=0)
+                self._read(0)
         except TimeoutError:
             pass
 

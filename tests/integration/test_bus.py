@@ -153,3 +153,28 @@ def test_broker_down_at_commit_delays_events_never_loses_them(grids_url, vhost):
             ).all()
             == []
         )
+
+
+def test_publisher_tells_confirmed_from_refused_messages(vhost):
+    """Acks are read on the publisher's fast path, nacks through py-amqp: a queue that takes two
+    messages and refuses more (reject-publish) makes the broker confirm two and nack three."""
+    with Connection(vhost) as conn:
+        queue = Queue(
+            "bench-full",
+            Exchange(EXCHANGE, type="topic", durable=True),
+            routing_key="grassroots.test.#",
+            durable=True,
+            queue_arguments={"x-max-length": 2, "x-overflow": "reject-publish"},
+        )
+        queue(conn.default_channel).declare()
+        queue(conn.default_channel).purge()
+    publisher = ConfirmingPublisher(vhost)
+    try:
+        body = {"id": "x", "type": "grassroots.test.thing.happened.v1"}
+        messages = [(body["type"], {**body, "id": f"m{i}"}) for i in range(5)]
+        assert publisher.publish_batch(messages) == [True, True, False, False, False]
+        assert publisher.publish_batch(messages[:1]) == [False]  # still full
+    finally:
+        publisher.close()
+        with Connection(vhost) as conn:
+            queue(conn.default_channel).delete()
