@@ -1,4 +1,5 @@
-"""Tables every service database carries, and the engine factory.
+"""Tables every service database carries, the engine factory, and the two read helpers
+every service's queries use (org-scope filter, paging).
 
 Each service declares its own `Base` and mixes these in, so the outbox and the
 processed-event log live in the service's own database and migrations.
@@ -10,10 +11,24 @@ import json
 import time
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    Select,
+    String,
+    create_engine,
+    event,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
 BigIntPK = BigInteger().with_variant(Integer, "sqlite")
@@ -101,6 +116,23 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             raise DisconnectionError("the pooled connection was cut") from exc  # the pool reconnects
 
     return engine
+
+
+# -- reads ------------------------------------------------------------------------------
+
+
+def in_scope(path_column, paths):
+    """SQL: the row's org path lies under one of `paths` (false when there are none)."""
+    if not paths:
+        return false()
+    return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
+
+
+def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of `query`'s entities and the total count."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), int(total or 0)
 
 
 # -- bulk loading (scripts/load_county.py): PostgreSQL COPY -------------------------------

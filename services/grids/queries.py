@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
+from common.storage import in_scope, paginate
 from services.grids.domain import (
     LEVEL_LABELS,
     LINK_LABELS,
@@ -17,19 +18,6 @@ from services.grids.domain import (
     mask_phone,
 )
 from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, Resident
-
-
-def in_scope(path_column, paths: tuple[str, ...] | list[str]):
-    """SQL: the row's org path lies under one of `paths` (false when there are none)."""
-    if not paths:
-        return path_column.is_(None) & path_column.isnot(None)
-    return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
-
-
-def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), int(total or 0)
 
 
 def org_unit_dict(unit: OrgUnit) -> dict:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import Timer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from common.contracts import notify as contracts
 from common.contracts.base import load, schema
@@ -23,6 +23,7 @@ from common.errors import DomainError, not_found
 from common.events import DomainEvent, to_cloudevent, utcnow
 from common.remote import call
 from common.scope import Actor
+from common.storage import in_scope
 from services.notify import domain
 from services.notify.adapters import DeliveryFailed, PushMessage, adapter_from_config, post_webhook
 from services.notify.consumer import on_events
@@ -397,10 +398,9 @@ class NotifyService:
                 rows = rows.where(StoredEvent.type == pattern)
             elif pattern and pattern.endswith(".#") and not any(c in pattern[:-2] for c in "*#"):
                 rows = rows.where(StoredEvent.type.startswith(pattern[:-1], autoescape=True))
-            scope = [StoredEvent.org_path.startswith(p, autoescape=True) for p in who.scope]
-            if not scope:
+            if not who.scope:
                 return {"items": [], "next_after": None}
-            rows = rows.where(or_(*scope)).order_by(StoredEvent.seq)
+            rows = rows.where(in_scope(StoredEvent.org_path, who.scope)).order_by(StoredEvent.seq)
             # a pattern SQL cannot express is applied here, over a bounded scan
             scan = q["limit"] * 4 if pattern else q["limit"]
             items, last, scanned = [], None, 0

@@ -18,6 +18,7 @@ incremental result (a test proves it).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -670,6 +671,24 @@ def _village_board_moves(uow, config, month: str, township_path: str) -> None:
 # -- recompute ---------------------------------------------------------------------------
 
 
+@functools.cache
+def _unnest_insert(model, columns: tuple, keys: tuple, upsert: bool, dialect) -> str:
+    """INSERT … SELECT FROM unnest(one array per column) in key order (the primary key's
+    index fills page after page), with ON CONFLICT … DO UPDATE when `upsert`; built once
+    per shape, as `rescore` writes through it for every event."""
+
+    def names(cols) -> str:
+        return ", ".join(f'"{c}"' for c in cols)  # "index" is a reserved word
+
+    arrays = ", ".join(f"%s::{model.__table__.c[c].type.compile(dialect)}[]" for c in columns)
+    order = ", ".join(str(columns.index(k) + 1) for k in keys)
+    sql = f"INSERT INTO {model.__tablename__} ({names(columns)}) SELECT * FROM unnest({arrays}) ORDER BY {order}"
+    if upsert:  # else a plain insert, where no row can exist: no speculative insertion per row
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
+        sql += f" ON CONFLICT ({names(keys)}) DO UPDATE SET {sets}"
+    return sql
+
+
 def _write_rows(session, model, rows: list[dict], keys: list[str], upsert: bool) -> None:
     """Insert `rows` (dicts with the same columns) that have no stored row, or with `upsert`
     insert or update them by their `keys`: a month's rows on a first build, a handful on a
@@ -677,8 +696,8 @@ def _write_rows(session, model, rows: list[dict], keys: list[str], upsert: bool)
     if not rows:
         return
     columns = list(rows[0])
-    updates = [c for c in columns if c not in keys]
     if not _is_pg(session):
+        updates = [c for c in columns if c not in keys]
         for start in range(0, len(rows), 2000):
             stmt = _upsert(session)(model).values(rows[start : start + 2000])
             if upsert:
@@ -688,19 +707,8 @@ def _write_rows(session, model, rows: list[dict], keys: list[str], upsert: bool)
             session.execute(stmt)
         return
 
-    def names(cols: list[str]) -> str:
-        return ", ".join(f'"{c}"' for c in cols)  # "index" is a reserved word
-
     connection = session.connection()
-    arrays = ", ".join(f"%s::{model.__table__.c[c].type.compile(connection.dialect)}[]" for c in columns)
-    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in updates)
-    # one INSERT … SELECT FROM unnest(one array per column) per chunk: the rows travel as a
-    # few arrays, not as statement text (COPY is not available under eventlet's wait callback)
-    # in key order: the primary key's index fills page after page instead of at random
-    order = ", ".join(str(columns.index(k) + 1) for k in keys)
-    sql = f"INSERT INTO {model.__tablename__} ({names(columns)}) SELECT * FROM unnest({arrays}) ORDER BY {order}"
-    if upsert:  # else a plain insert, where no row can exist: no speculative insertion per row
-        sql += f" ON CONFLICT ({names(keys)}) DO UPDATE SET {sets}"
+    sql = _unnest_insert(model, tuple(columns), tuple(keys), upsert, connection.dialect)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         for start in range(0, len(rows), 20000):
@@ -794,22 +802,17 @@ def rebuild_totals(session, month: str) -> tuple[dict, int]:
         func.coalesce(fresh.c.measure, stored.c.measure),
         fresh.c.total,
         fresh.c.n,
-        or_(
-            stored.c.entity_id.is_(None),
-            fresh.c.entity_id.is_(None),
-            stored.c.total_milli != fresh.c.total,
-            stored.c.count != fresh.c.n,
-        ),
-        stored.c.entity_id.is_(None),
+        stored.c.entity_id.is_(None),  # new: no stored row yet
+        or_(stored.c.total_milli != fresh.c.total, stored.c.count != fresh.c.n),  # changed
     ).select_from(fresh.join(stored, same_key, full=True))
     totals: dict = defaultdict(dict)
     stale, added, changed = [], [], []
-    for kind, entity_id, measure, total_milli, n, differs, new in _fetch_all(session, compared):
-        if total_milli is None:
+    for kind, entity_id, measure, total_milli, n, new, differs in _fetch_all(session, compared):
+        if total_milli is None:  # no fact backs the stored row
             stale.append((kind, entity_id, measure))
             continue
         totals[(kind, entity_id)][measure] = (total_milli / 1000.0, n)
-        if differs:
+        if new or differs:
             (added if new else changed).append(
                 {
                     "period": month,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import not_found
 from common.scope import Actor
+from common.storage import in_scope, paginate
 from services.tasks.fieldwork import domain
 from services.tasks.fieldwork.commands import platform_staff
 from services.tasks.fieldwork.domain import LEVEL_LABELS, PLACE_READERS, STATUS_LABELS, Level, Status
@@ -31,18 +32,6 @@ ACTION_LABELS = {
     "visit_rated": "农户评价",
     "rating_code_resent": "重发评价码",
 }
-
-
-def in_scope(path_column, paths):
-    if not paths:
-        return false()
-    return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
-
-
-def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), int(total or 0)
 
 
 # -- visibility -----------------------------------------------------------------------

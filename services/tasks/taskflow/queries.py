@@ -7,25 +7,14 @@ import io
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.scope import Actor
+from common.storage import in_scope, paginate
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.models import Assignment, Decision, LedgerEntry, Matter, Task, TaskTarget
-
-
-def in_scope(path_column, paths):
-    if not paths:
-        return false()
-    return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
-
-
-def paginate(session: Session, query, page: int, per_page: int) -> tuple[list, int]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), int(total or 0)
 
 
 def page(items: list, total: int, q: dict) -> dict:
