@@ -25,6 +25,7 @@ from scripts.local_platform import (
     delete_vhost,
     drop_pg_database,
     free_port,
+    process_env,
 )
 
 SECONDS = float(os.environ.get("BENCH_GATEWAY_SECONDS", "4"))
@@ -90,17 +91,13 @@ def _start_platform(tmp: Path) -> tuple[Platform, list[str], str]:
         uow.commit()
     vhost, uri = create_vhost("gov-bench")
     port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-        "PYTHONWARNINGS": "ignore",
-        "AMQP_URI": uri,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-        "GOV_ENV": "test",
-        "GOV_VAR_DIR": str(tmp / "var"),
-        "GOV_LOGIN_PER_MINUTE": "1000",
+    env = process_env(
+        uri,
+        tmp / "var",
+        WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+        GOV_LOGIN_PER_MINUTE="1000",
         **{f"{service.upper()}_DATABASE_URL": url for service, (_, url) in databases.items()},
-    }
+    )
     (tmp / "logs").mkdir()
     platform = Platform(env, f"http://127.0.0.1:{port}", tmp / "logs")
     for name in ("notify", "grids", "tasks", "scoring", "gateway"):

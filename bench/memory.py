@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from common.config import VAR_DIR
-from scripts.local_platform import Platform, create_vhost, delete_vhost, free_port
+from scripts.local_platform import Platform, create_vhost, delete_vhost, free_port, process_env
 
 PRESET = os.environ.get("BENCH_MEMORY_PRESET", "quzhou")
 MONTH = os.environ.get("BENCH_MEMORY_MONTH", "2026-11")
@@ -63,17 +63,13 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp) / "logs"
         logs.mkdir()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-            "PYTHONWARNINGS": "ignore",
-            "AMQP_URI": uri,
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "GOV_ENV": "test",
-            "GOV_VAR_DIR": str(Path(tmp) / "var"),
-            "GOV_LOGIN_PER_MINUTE": "1000",
+        env = process_env(
+            uri,
+            Path(tmp) / "var",
+            WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+            GOV_LOGIN_PER_MINUTE="1000",
             **urls,
-        }
+        )
         platform = Platform(env, f"http://127.0.0.1:{port}", logs)
         try:
             for name in ("notify", "grids", "tasks", "scoring", "gateway"):

@@ -40,6 +40,7 @@ from scripts.local_platform import (
     create_vhost,
     delete_vhost,
     drop_pg_database,
+    process_env,
 )
 
 SECONDS = float(os.environ.get("BENCH_REPLICAS_SECONDS", "12"))
@@ -183,15 +184,7 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         logs = Path(tmp) / "logs"
         logs.mkdir()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-            "PYTHONWARNINGS": "ignore",
-            "AMQP_URI": uri,
-            "GOV_ENV": "test",
-            "GOV_VAR_DIR": str(Path(tmp) / "var"),
-            "GRIDS_DATABASE_URL": url,
-        }
+        env = process_env(uri, Path(tmp) / "var", GRIDS_DATABASE_URL=url)
         platform = Platform(env, "", logs)
         try:
             platform.start("grids")

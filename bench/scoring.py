@@ -47,6 +47,7 @@ from common.events import EXCHANGE, event_type, to_cloudevent
 from common.migrations import upgrade
 from common.outbox import ConfirmingPublisher
 from common.storage import make_engine
+from scripts.local_platform import ROOT, process_env
 from services.scoring import domain, engine
 from services.scoring.config import load_config
 from services.scoring.models import OutboxMessage, ProcessedEvent, Score, Total
@@ -54,7 +55,7 @@ from services.scoring.models import OutboxMessage, ProcessedEvent, Score, Total
 PG = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT_API = os.environ.get("BENCH_RABBIT_API", "http://guest:guest@127.0.0.1:15672/api")
 AMQP_HOST = os.environ.get("BENCH_AMQP_HOST", "127.0.0.1:5672")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 MONTH = "2026-11"
 TOWNSHIPS, VILLAGES, GRIDS, MEMBERS, TEAMS, CADRES = 100, 1483, 4112, 48000, 2522, 9232
 SAMPLE = int(os.environ.get("BENCH_SCORING_SAMPLE", "400"))
@@ -331,14 +332,7 @@ def _latency(url: str, data: dict) -> dict:
     uri = f"amqp://guest:guest@{AMQP_HOST}/{vhost}"
     with tempfile.TemporaryDirectory() as tmp:
         log = open(os.path.join(tmp, "scoring.log"), "wb")  # noqa: SIM115 - closed below
-        env = {
-            **os.environ,
-            "PYTHONPATH": ROOT,
-            "PYTHONWARNINGS": "ignore",
-            "AMQP_URI": uri,
-            "SCORING_DATABASE_URL": url,
-            "GOV_VAR_DIR": tmp,
-        }
+        env = process_env(uri, tmp, SCORING_DATABASE_URL=url)
         proc = subprocess.Popen(
             [
                 sys.executable,

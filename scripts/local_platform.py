@@ -27,6 +27,21 @@ PROCESSES = {
 RPC_TIMEOUT = 2
 
 
+def process_env(amqp_uri: str, var_dir, **settings: str) -> dict:
+    """The environment of a platform process started from this checkout for a test or a
+    benchmark: this code on the path, test mode, its own broker vhost and var/ folder, and
+    `settings` (database URLs, the web address, …) on top."""
+    return {
+        **os.environ,
+        "PYTHONPATH": ROOT,
+        "PYTHONWARNINGS": "ignore",
+        "AMQP_URI": amqp_uri,
+        "GOV_ENV": "test",
+        "GOV_VAR_DIR": str(var_dir),
+        **settings,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.contracts import grids
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
 
 EVIDENCE_KINDS = (
@@ -20,16 +21,8 @@ EVIDENCE_KINDS = (
     "notice",
     "attachments",
 )
-ROLES = (
-    "county_admin",
-    "township_leader",
-    "department_staff",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-    "member",
-)
+# who a step can name: every role with an account in the tree, not a resident
+ROLES = tuple(r for r in grids.ROLES if r != "resident")
 Ref = fields.String(validate=validate.Length(min=1, max=500))
 Name = fields.String(validate=validate.Length(min=1, max=50))
 ID = validate.Range(min=1, max=2**31 - 1)

@@ -4,11 +4,9 @@
 for feature tests). Both seed the demo county first.
 """
 
-import os
-
 import pytest
 
-from scripts.local_platform import ROOT, RPC_TIMEOUT, Platform, free_port
+from scripts.local_platform import RPC_TIMEOUT, Platform, free_port, process_env
 from services.grids import commands, models
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from tests.conftest import make_uow_factory
@@ -22,18 +20,15 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))
         uow.commit()
     port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": ROOT,
-        "PYTHONWARNINGS": "ignore::DeprecationWarning",
-        "AMQP_URI": vhost,
-        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-        "GOV_ENV": "test",
-        "GOV_RPC_TIMEOUT": str(RPC_TIMEOUT),
-        "GOV_VAR_DIR": str(tmp_path / "var"),
+    env = process_env(
+        vhost,
+        tmp_path / "var",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+        WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
+        GOV_RPC_TIMEOUT=str(RPC_TIMEOUT),
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
         **(extra_env or {}),
-    }
+    )
     logs = tmp_path / "logs"
     logs.mkdir()
     running = Platform(env, f"http://127.0.0.1:{port}", logs)

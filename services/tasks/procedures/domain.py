@@ -9,21 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
+from common.contracts.procedures import EVIDENCE_KINDS
+
 GENESIS = "0" * 64
 
 # -- evidence and rules ------------------------------------------------------------------
 
-EVIDENCE_KINDS = (
-    "held_at",
-    "summary",
-    "proposals",
-    "minutes",
-    "attendance",
-    "votes",
-    "photos",
-    "notice",
-    "attachments",
-)
 EVIDENCE_LABELS = {
     "held_at": "会议时间",
     "summary": "情况说明",
