@@ -1,7 +1,7 @@
 """Alembic, one migration history per service, driven from code.
 
 Each service keeps `migrations/` (env.py + versions/) beside its models; `upgrade`
-brings a service database to head. `python -m common.migrations` upgrades all.
+brings a service database to head, `downgrade` takes it back (to base by default). `python -m common.migrations` upgrades all.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ def alembic_config(service: str, url: str | None = None) -> Config:
 def upgrade(service: str, url: str | None = None) -> None:
     # "heads": a service may keep one migration branch per capability (see services/tasks)
     command.upgrade(alembic_config(service, url), "heads")
+
+
+def downgrade(service: str, url: str | None = None, target: str = "base") -> None:
+    """Undo a service's migrations down to `target` ("base": every branch, every table)."""
+    command.downgrade(alembic_config(service, url), target)
 
 
 def run_env(target_metadata) -> None:

@@ -127,14 +127,15 @@ def _pg_admin_execute(statement: str) -> None:
         conn.close()
 
 
-def create_pg_database(service: str, prefix: str = "gov_test") -> tuple[str, str]:
-    """A fresh PostgreSQL database migrated for `service`: (name, url)."""
+def create_pg_database(service: str, prefix: str = "gov_test", migrate: bool = True) -> tuple[str, str]:
+    """A fresh PostgreSQL database for `service`, migrated unless told not to: (name, url)."""
     from common.migrations import upgrade
 
     name = f"{prefix}_{service}_{uuid.uuid4().hex[:10]}"
     _pg_admin_execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    upgrade(service, url)
+    if migrate:
+        upgrade(service, url)
     return name, url
 
 
