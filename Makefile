@@ -21,6 +21,16 @@ migrate: venv
 seed: venv
 	PYTHONPATH=. .venv/bin/python scripts/seed_demo.py
 
+# every service's database into var/backups/<timestamp>/ (pg_dump -Fc, or SQLite's online
+# backup) with a manifest of row counts; restore the latest (or BACKUP=var/backups/<timestamp>)
+# into the databases the services are configured with, with the platform stopped
+.PHONY: backup restore
+backup: venv
+	PYTHONPATH=. .venv/bin/python -m scripts.backup
+
+restore: venv
+	PYTHONPATH=. .venv/bin/python -m scripts.restore $(BACKUP)
+
 # a county of a given scale with a month of activity, into fresh PostgreSQL databases
 # (or the ones in GRIDS_/TASKS_/SCORING_DATABASE_URL with LOAD_ARGS=): PRESET=demo|shaoxing|quzhou
 PRESET ?= demo
