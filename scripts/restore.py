@@ -81,13 +81,17 @@ def restore(folder: Path, services=None, force: bool = False) -> dict:
     manifest = json.loads((folder / "manifest.json").read_text())
     if not force and platform_answers():
         raise BackupError(f"the platform answers at {platform_address()}: stop it before restoring")
-    restored = {}
-    for service in services or manifest["services"]:
-        entry = manifest["services"][service]
-        file = folder / entry["file"]
-        if file_sha256(file) != entry["sha256"]:
+    services = services or list(manifest["services"])
+    if set(services) - set(manifest["services"]):
+        raise BackupError(f"the backup holds {', '.join(manifest['services'])} only")
+    for service in services:  # every file checked before any database is touched
+        file = folder / manifest["services"][service]["file"]
+        if file_sha256(file) != manifest["services"][service]["sha256"]:
             raise BackupError(f"{file} is not the file the backup wrote (sha256 differs)")
-        counts = _into(database_url(service), file, entry["backend"])
+    restored = {}
+    for service in services:
+        entry = manifest["services"][service]
+        counts = _into(database_url(service), folder / entry["file"], entry["backend"])
         if counts != entry["tables"]:
             differ = sorted(
                 t for t in set(counts) | set(entry["tables"]) if counts.get(t) != entry["tables"].get(t)

@@ -3,7 +3,7 @@ platform builds its data through the gateway (the demo county, a task reviewed a
 a village procedure begun), the backup runs while the services are up, the restore refuses
 while the gateway answers and, once it is stopped, fills fresh databases whose row counts
 equal the manifest's table by table and whose ledger chains still verify (and still catch
-a forged row)."""
+a forged row); a second restore over the forged databases makes them whole again."""
 
 import json
 import os
@@ -146,7 +146,17 @@ def test_backup_then_restore_into_fresh_databases(platform, tmp_path):
                 text("UPDATE pr_ledger SET actor_name = 'forged' WHERE id = (SELECT max(id) FROM pr_ledger)")
             )
             assert forged.rowcount == 1
+            session.commit()
             assert queries.verify(session, COUNTY_VIEW, {})["first_broken"]["reason"] == "content_mismatch"
+        engine.dispose()
+
+        # restoring again over the damaged databases brings back the backup's rows
+        done = _run("scripts.restore", str(folder), env=restore_env)
+        assert done.returncode == 0, done.stderr
+        assert _written(fresh) == tables
+        engine = create_engine(normalize_url(fresh["tasks"]))
+        with Session(engine) as session:
+            assert queries.verify(session, COUNTY_VIEW, {})["ok"] is True
         engine.dispose()
     finally:
         for name in pg_names:

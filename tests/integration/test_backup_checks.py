@@ -28,14 +28,14 @@ def backed_up(sqlite_databases, tmp_path, monkeypatch):
 
 def test_a_changed_backup_file_is_refused_before_anything_is_written(backed_up, tmp_path, monkeypatch):
     folder, _ = backed_up
-    target = tmp_path / "fresh" / "tasks.db"
-    monkeypatch.setenv("TASKS_DATABASE_URL", f"sqlite:///{target}")
+    for service in SERVICES:
+        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh' / service}.db")
     with (folder / "tasks.db").open("r+b") as f:
         f.seek(200)
         f.write(b"\x00changed")
-    with pytest.raises(BackupError, match="sha256 differs"):
-        restore(folder, ["tasks"])
-    assert not target.exists()
+    with pytest.raises(BackupError, match="tasks.db is not the file the backup wrote"):
+        restore(folder)  # grids comes first in the backup, and is not written either
+    assert not (tmp_path / "fresh").exists()
 
 
 def test_counts_that_differ_from_the_manifest_fail_the_restore(backed_up, tmp_path, monkeypatch):
