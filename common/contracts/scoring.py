@@ -46,6 +46,7 @@ class Part(Schema):
     contribution = fields.Float()
     measures = fields.List(fields.String())
     indicators = fields.List(fields.Dict())
+    no_data = fields.Boolean(metadata={"description": "本期无数据，未计入得分"})
 
 
 class EventRef(Schema):
@@ -75,6 +76,9 @@ class ScoreDetail(Schema):
     org_path = fields.String()
     rank_in_township = fields.Integer(allow_none=True)
     parts = fields.List(fields.Nested(Part))
+    no_data_indicators = fields.List(
+        fields.String(), metadata={"description": "本期无数据、未计入得分的指标（名称）"}
+    )
     events = fields.List(fields.Nested(EventRef))
     events_meta = fields.Nested(PageMeta)
 
@@ -92,6 +96,12 @@ class BoardItem(Schema):
     )
 
 
+class NoData(Schema):
+    entity_kind = fields.String()
+    entity_id = fields.Integer()
+    org_path = fields.String()
+
+
 class Board(Schema):
     board = fields.String()
     board_label = fields.String()
@@ -102,15 +112,21 @@ class Board(Schema):
     previous_period = fields.String()
     items = fields.List(fields.Nested(BoardItem))
     honour = fields.List(fields.Nested(BoardItem), metadata={"description": "红榜"})
-    warning = fields.List(fields.Nested(BoardItem), metadata={"description": "黑榜"})
+    warning = fields.List(
+        fields.Nested(BoardItem),
+        metadata={"description": "黑榜：末位 N 名，N 不超过参与排名者的一半，与红榜不重叠"},
+    )
+    no_data = fields.List(fields.Nested(NoData), metadata={"description": "本期无数据、不参与排名的对象"})
     meta = fields.Nested(PageMeta)
 
 
 class GridColour(Schema):
     grid_id = fields.Integer()
-    value = fields.Float()
-    colour = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "网格名称"})
+    value = fields.Float(allow_none=True)
+    colour = fields.String(metadata={"description": "green / yellow / red，无数据为 grey"})
     colour_label = fields.String()
+    no_data = fields.Boolean()
     org_path = fields.String()
 
 

@@ -48,7 +48,8 @@ MEASURES = [
 ]
 FORMULA_ARITY = {"ratio": 2, "mean": 1, "sum": 1}
 NORMALISATIONS = ["target", "lower_better", "range"]
-COLOURS = {"green": "绿", "yellow": "黄", "red": "红"}
+COLOURS = {"green": "绿", "yellow": "黄", "red": "红", "grey": "灰（无数据）"}
+NO_DATA = "grey"  # a grid with no score this period: shown, never counted as red
 
 # The events scoring consumes: (service, name). Their facts come from `facts_for`.
 CONSUMED = [
@@ -250,12 +251,16 @@ def weighted(items: list[dict]) -> tuple[float | None, list[dict]]:
     for item in items:
         shown = {**item, "raw": _r(item["raw"]), "normalised": _r(item["normalised"])}
         if item["normalised"] is None or present == 0:
-            parts.append({**shown, "effective_weight": 0.0, "contribution": 0.0})
+            parts.append(
+                {**shown, "effective_weight": 0.0, "contribution": 0.0, "no_data": item["normalised"] is None}
+            )
             continue
         effective = item["weight"] / present
         contribution = 100.0 * effective * item["normalised"]
         score += contribution
-        parts.append({**shown, "effective_weight": _r(effective), "contribution": _r(contribution)})
+        parts.append(
+            {**shown, "effective_weight": _r(effective), "contribution": _r(contribution), "no_data": False}
+        )
     if present == 0:
         return None, parts
     return _r(score), parts
@@ -293,7 +298,10 @@ def lead_goose_score(config, totals: Totals) -> tuple[float | None, list[dict]]:
     for name, dim in config.indices["lead_goose"]["dimensions"].items():
         inner = indicator_parts(config, dict.fromkeys(dim["indicators"], 1.0), totals)
         values = [p["normalised"] for p in inner if p["normalised"] is not None]
-        inner = [{**p, "raw": _r(p["raw"]), "normalised": _r(p["normalised"])} for p in inner]
+        inner = [
+            {**p, "raw": _r(p["raw"]), "normalised": _r(p["normalised"]), "no_data": p["normalised"] is None}
+            for p in inner
+        ]
         items.append(
             {
                 "name": name,
@@ -335,6 +343,36 @@ def colour(thresholds: dict, value: float | None) -> str | None:
     if value >= thresholds["green"]:
         return "green"
     return "yellow" if value >= thresholds["yellow"] else "red"
+
+
+def no_data_labels(parts: list[dict]) -> list[str]:
+    """Labels of the indicators (or components) that had no data, left out of the score."""
+    labels = []
+    for part in parts:
+        inner = part.get("indicators")
+        if inner:
+            labels += [i["label"] for i in inner if i.get("no_data")]
+        elif part.get("no_data"):
+            labels.append(part["label"])
+    return list(dict.fromkeys(labels))
+
+
+def shown_colour(stored: str | None) -> str:
+    """The colour a grid is shown in: its stored colour, or grey when it has no data."""
+    return stored or NO_DATA
+
+
+def honour_and_warning(items: list[dict], size: int) -> tuple[list[dict], list[dict]]:
+    """红榜 and 黑榜 from ranked items (best first, each with a `value`): the top and the
+    bottom N, N at most half of those ranked, so no entity stands on both; an entity tied
+    with the honour list's last value is not put on the warning list."""
+    n = min(size, len(items) // 2)
+    if n == 0:
+        return [], []
+    honour = items[:n]
+    lowest_honoured = honour[-1]["value"]
+    warning = [i for i in reversed(items[-n:]) if i["value"] < lowest_honoured]
+    return honour, warning
 
 
 def ranked(rows: list[tuple[int, float]]) -> list[tuple[int, float, int]]:

@@ -297,7 +297,12 @@ def board(
                 "movement": None if was is None else was - rank,
             }
         )
-    size = config.raw["lists"]["size"]
+    honour, warning = domain.honour_and_warning(items, config.raw["lists"]["size"])
+    no_data = [
+        {"entity_kind": kind, "entity_id": r["entity_id"], "org_path": r["org_path"]}
+        for r in sorted(now, key=lambda r: r["entity_id"])
+        if r["value"] is None
+    ]
     start = (page - 1) * per_page
     return {
         "index": index,
@@ -306,33 +311,44 @@ def board(
         "period": period,
         "previous_period": domain.previous_period(period),
         "items": items[start : start + per_page],
-        "honour": items[:size],
-        "warning": list(reversed(items[-size:])) if len(items) > size else list(reversed(items)),
+        "honour": honour,
+        "warning": warning,
+        "no_data": no_data,
         "meta": {"page": page, "per_page": per_page, "total": len(items)},
     }
 
 
-def grid_colours(session, config, actor: Actor, period: str, prefix: str | None) -> dict:
-    rows = [r for r in rows_for(session, config, "fortress", "grid", period, prefix) if visible(actor, r)]
-    rows.sort(key=lambda r: r["entity_id"])
-    counts = {"green": 0, "yellow": 0, "red": 0}
-    for row in rows:
-        counts[row["colour"]] += 1
-    return {
-        "period": period,
-        "thresholds": config.raw["grid_colours"],
-        "counts": counts,
-        "items": [
-            {
-                "grid_id": r["entity_id"],
-                "value": r["value"],
-                "colour": r["colour"],
-                "colour_label": domain.COLOURS[r["colour"]],
-                "org_path": r["org_path"],
-            }
-            for r in rows
-        ],
+def grid_colours(
+    session, config, actor: Actor, period: str, prefix: str | None, every_grid: list[dict]
+) -> dict:
+    """Every grid in view gets a colour: its score's, or grey when it has no data this period.
+    `every_grid` is the grids under the place asked for (grids' look-up: id, name, path)."""
+    scored = {
+        r["entity_id"]: r
+        for r in rows_for(session, config, "fortress", "grid", period, prefix)
+        if visible(actor, r)
     }
+    names = {g["id"]: g["name"] for g in every_grid}
+    paths = {g["id"]: g["path"] for g in every_grid if actor.covers(g["path"])}
+    paths.update({grid_id: r["org_path"] for grid_id, r in scored.items() if grid_id not in paths})
+    counts = dict.fromkeys(domain.COLOURS, 0)
+    items = []
+    for grid_id in sorted(paths):
+        row = scored.get(grid_id)
+        colour = domain.shown_colour(row["colour"] if row else None)
+        counts[colour] += 1
+        items.append(
+            {
+                "grid_id": grid_id,
+                "name": names.get(grid_id),
+                "value": row["value"] if row else None,
+                "colour": colour,
+                "colour_label": domain.COLOURS[colour],
+                "no_data": colour == domain.NO_DATA,
+                "org_path": paths[grid_id],
+            }
+        )
+    return {"period": period, "thresholds": config.raw["grid_colours"], "counts": counts, "items": items}
 
 
 def _measures(config, index: str) -> set[str]:
@@ -421,6 +437,7 @@ def score_detail(
     return {
         "index": index,
         "index_label": config.index_label(index),
+        "no_data_indicators": domain.no_data_labels(parts),
         "entity_kind": kind,
         "entity_id": entity_id,
         "period": period,

@@ -17,6 +17,7 @@ from common.remote import call
 from common.scope import Actor
 from services.scoring import engine, queries
 from services.scoring.config import load_config
+from services.scoring.domain import path_ids
 from services.scoring.models import Base, OutboxMessage, ProcessedEvent, TeamMember, VillageSecretary
 
 log = logging.getLogger(__name__)
@@ -175,10 +176,21 @@ class ScoringService:
         q = load(schema(contracts.ColoursQuery), query)
         who = Actor.from_dict(actor)
         prefix = self._unit_prefix(who, q["org_unit_id"])
+        grids = self._grids_under([prefix] if prefix else who.scope)  # before the unit of work
         with self.db() as uow:
             return schema(contracts.GridColours).dump(
-                queries.grid_colours(uow.session, self.formulas, who, q["period"], prefix)
+                queries.grid_colours(uow.session, self.formulas, who, q["period"], prefix, grids)
             )
+
+    def _grids_under(self, paths: list[str]) -> list[dict]:
+        """Every grid under these places, from grids: a grid without a score is still shown."""
+        found: dict[int, dict] = {}
+        for path in paths:
+            root = path_ids(path)[-1]
+            for unit in call(self.grids, "grids", "subtree", root, timeout=10):
+                if unit["level"] == "grid":
+                    found[unit["id"]] = unit
+        return list(found.values())
 
     # -- commands ----------------------------------------------------------------------
 

@@ -77,6 +77,12 @@ def test_boards_and_scores_through_the_gateway_keep_to_scope(platform_pg):
         + _visits(90002, g1b, v1b, townships[0]["id"], visits=2)  # visit rate 0.5
         + _visits(90003, g2, v2, townships[1]["id"], visits=3)
     )
+    g1_place = {"township_id": townships[0]["id"], "village_id": v1["id"], "grid_id": g1["id"]}
+    matter = {**g1_place, "matter_id": 1, "title": "路灯不亮", "source": "grid", "level": "grid"}
+    events += [  # one matter reported and quickly resolved in g1: its 堡垒指数 has data
+        _event("matter.reported", {**matter, "status": "open"}, g1["path"]),
+        _event("matter.resolved", {**matter, "status": "resolved", "days_to_close": 1.0}, g1["path"]),
+    ]
     assert all(ConfirmingPublisher(platform_pg.env["AMQP_URI"]).publish_batch(events))
 
     def board(headers, name="village_board", **params):
@@ -98,6 +104,16 @@ def test_boards_and_scores_through_the_gateway_keep_to_scope(platform_pg):
     deadline = time.monotonic() + 30
     while {m: facts_of(m) for m in expected} != expected and time.monotonic() < deadline:
         time.sleep(0.3)
+    while time.monotonic() < deadline:  # and the matter's facts on g1's 堡垒指数
+        r = requests.get(
+            f"{base}/api/v1/scores/fortress/grid/{g1['id']}",
+            params={"period": MONTH},
+            headers=admin,
+            timeout=10,
+        )
+        if r.status_code == 200 and r.json()["value"] is not None:
+            break
+        time.sleep(0.3)
 
     everything = board(admin).json()
     assert everything["board_label"] == "兴村治社榜"
@@ -106,6 +122,22 @@ def test_boards_and_scores_through_the_gateway_keep_to_scope(platform_pg):
     assert [i["entity_id"] for i in mine["items"]] == [v1["id"], v1b["id"]]  # v1 visited all its households
     assert [i["entity_id"] for i in board(township2).json()["items"]] == [v2["id"]]
     assert [i["entity_id"] for i in board(secretary).json()["items"]] == [v1["id"]]
+
+    # 红黑榜 of two ranked villages: one on each, never the same village on both
+    assert [i["entity_id"] for i in mine["honour"]] == [v1["id"]]
+    assert [i["entity_id"] for i in mine["warning"]] == [v1b["id"]]
+
+    # every grid of the township gets a colour; those without data are grey, not red
+    colours = requests.get(
+        f"{base}/api/v1/grid-colours", params={"period": MONTH}, headers=township, timeout=10
+    ).json()
+    township_grids = [g for v in townships[0]["children"] for g in v.get("children", [])]
+    assert {i["grid_id"] for i in colours["items"]} == {g["id"] for g in township_grids}
+    by_grid = {i["grid_id"]: i for i in colours["items"]}
+    assert by_grid[g1["id"]]["name"] == g1["name"] and by_grid[g1["id"]]["colour"] != "grey"
+    quiet = [i for i in colours["items"] if i["grid_id"] != g1["id"]]
+    assert quiet and all(i["colour"] == "grey" and i["no_data"] and i["value"] is None for i in quiet)
+    assert colours["counts"]["grey"] == len(quiet) and sum(colours["counts"].values()) == len(township_grids)
 
     members = board(township, "pioneer").json()["items"]
     assert [(i["entity_id"], i["value"]) for i in members] == [
@@ -130,6 +162,9 @@ def test_boards_and_scores_through_the_gateway_keep_to_scope(platform_pg):
     detail = r.json()
     assert detail["value"] == 100.0 and detail["events_meta"]["total"] == 1 + 4 + 4 + 4
     assert {p["label"] for p in detail["parts"]} >= {"走访率", "群众满意度"}
+    # no ratings yet: the explanation says which indicators had no data
+    assert "群众满意度" in detail["no_data_indicators"]
+    assert next(p for p in detail["parts"] if p["label"] == "群众满意度")["no_data"] is True
 
     # recompute needs the county admin; it refreshes the link replica from grids
     r = requests.post(f"{base}/api/v1/scores/recompute", json={"period": MONTH}, headers=township, timeout=30)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from kombu import Connection, Exchange, Queue
+from nameko.rpc import rpc
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
@@ -118,10 +119,32 @@ def wait_for(predicate, seconds=20.0):
     raise AssertionError("condition not met in time")
 
 
+UNITS = [  # the org tree grids would answer with: grid 5 has no events, so no data
+    {"id": 2, "level": "township", "name": "青溪镇", "path": "/1/2/"},
+    {"id": 3, "level": "village", "name": "东村", "path": "/1/2/3/"},
+    {"id": 4, "level": "grid", "name": "东村第一网格", "path": "/1/2/3/4/"},
+    {"id": 5, "level": "grid", "name": "东村第二网格", "path": "/1/2/3/5/"},
+    {"id": 7, "level": "village", "name": "西村", "path": "/1/2/7/"},
+    {"id": 8, "level": "grid", "name": "西村第一网格", "path": "/1/2/7/8/"},
+]
+
+
+class GridsStandIn:
+    """grids' `subtree` look-up, as the grids service answers it, for the grid colours."""
+
+    name = "grids"
+
+    @rpc
+    def subtree(self, org_unit_id):
+        root = next(u["path"] for u in UNITS if u["id"] == org_unit_id)
+        return [u for u in UNITS if u["path"].startswith(root)]
+
+
 @pytest.fixture
 def scoring(container_factory, service_config, pg_databases):
     url = pg_databases("scoring")
     config = service_config(url)
+    container_factory(GridsStandIn, config).start()
     container = container_factory(ScoringService, config)
     container.start()
     session = sessionmaker(make_engine(url))()
@@ -249,8 +272,17 @@ def test_events_over_the_bus_give_exact_explained_ranked_scores(scoring, vhost):
         assert g4["value"] == 76.4706 and g4["colour"] == "yellow"  # 0.65 / 0.85
         assert rpc.scoring.score(ADMIN, "fortress", "grid", 8, {"period": MONTH})["value"] == 50.0
         colours = rpc.scoring.grid_colours(LEADER, {"period": MONTH})
-        assert colours["counts"] == {"green": 0, "yellow": 1, "red": 1}
-        assert [(i["grid_id"], i["colour_label"]) for i in colours["items"]] == [(4, "黄"), (8, "红")]
+        assert colours["counts"] == {"green": 0, "yellow": 1, "red": 1, "grey": 1}
+        assert [(i["grid_id"], i["name"], i["colour_label"], i["value"]) for i in colours["items"]] == [
+            (4, "东村第一网格", "黄", 76.4706),
+            (5, "东村第二网格", "灰（无数据）", None),  # no data is grey, never red
+            (8, "西村第一网格", "红", 50.0),
+        ]
+        mine = rpc.scoring.grid_colours(SECRETARY, {"period": MONTH})
+        assert [(i["grid_id"], i["colour"], i["no_data"]) for i in mine["items"]] == [
+            (4, "yellow", False),
+            (5, "grey", True),
+        ]
 
         v3 = rpc.scoring.score(ADMIN, "three_links", "village", 3, {"period": MONTH})
         # pioneer mean (86.25, 50) = 68.125; fortress 76.4706; service 100 (tasks done, on time, none overdue)
@@ -272,7 +304,9 @@ def test_events_over_the_bus_give_exact_explained_ranked_scores(scoring, vhost):
             (3, 1, None),
             (7, 2, None),
         ]
-        assert [i["entity_id"] for i in board["honour"]] == [3, 7] and board["warning"][0]["entity_id"] == 7
+        # two villages ranked: one on each list, never both (N is at most half of those ranked)
+        assert [i["entity_id"] for i in board["honour"]] == [3]
+        assert [i["entity_id"] for i in board["warning"]] == [7]
         mine = rpc.scoring.board(SECRETARY, "village_board", {"period": MONTH})
         assert [i["entity_id"] for i in mine["items"]] == [3]
         assert rpc.scoring.board(OTHER_TOWNSHIP, "village_board", {"period": MONTH})["items"] == []

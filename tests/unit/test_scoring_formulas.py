@@ -226,3 +226,39 @@ def test_value_functions_give_exactly_the_explained_numbers():
                 0
             ]
         )
+
+
+def _items(values):
+    return [{"entity_id": i, "value": v} for i, v in enumerate(values, start=1)]
+
+
+@pytest.mark.parametrize(
+    "values, size, honour, warning",
+    [
+        ([90, 80], 10, [1], [2]),  # two ranked: one on each list
+        ([90], 10, [], []),  # one ranked: neither list
+        ([], 10, [], []),
+        ([90, 80, 70, 60, 50], 10, [1, 2], [5, 4]),  # N at most half of those ranked
+        ([90, 80, 70, 60, 50, 40], 2, [1, 2], [6, 5]),  # N at most the configured size
+        ([90, 80, 80, 80], 10, [1, 2], []),  # tied with the honour list: not on the warning list
+        ([70, 70, 70, 70], 10, [1, 2], []),
+    ],
+)
+def test_honour_and_warning_lists_never_share_an_entity(values, size, honour, warning):
+    top, bottom = domain.honour_and_warning(_items(values), size)
+    assert [i["entity_id"] for i in top] == honour
+    assert [i["entity_id"] for i in bottom] == warning
+    assert not {i["entity_id"] for i in top} & {i["entity_id"] for i in bottom}
+
+
+def test_no_data_is_grey_and_named_in_the_explanation():
+    config = load_config()
+    assert domain.shown_colour(None) == "grey" and domain.COLOURS["grey"] == "灰（无数据）"
+    assert domain.shown_colour("red") == "red"
+    value, parts = domain.index_score(config, "pioneer", {"visits": (3.0, 3), "households_due": (4.0, 1)})
+    assert value is not None
+    missing = domain.no_data_labels(parts)
+    assert "群众满意度" in missing and "走访率" not in missing
+    assert {p["label"]: p["no_data"] for p in parts}["走访率"] is False
+    goose_value, goose = domain.lead_goose_score(config, {})
+    assert goose_value is None and domain.no_data_labels(goose)  # every indicator named
