@@ -209,6 +209,35 @@ register(
 )
 
 
+class LaggingItem(EventData):
+    alert_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "low_visit_rate | low_completion_rate"})
+    subject_kind = fields.String(required=True, metadata={"description": "member | grid | village"})
+    subject_id = fields.Integer(required=True)
+    name = fields.String(required=True, metadata={"description": "the member's, grid's or village's name"})
+    value = fields.Float(required=True, metadata={"description": "rate, a fraction 0..1"})
+    threshold = fields.Float(required=True, metadata={"description": "a fraction 0..1"})
+    part = fields.Integer(required=True)
+    whole = fields.Integer(required=True)
+
+
+class AlertDigestIssued(Place):
+    person_id = fields.Integer(required=True, metadata={"description": "who is told"})
+    month = fields.String(required=True)
+    phase = fields.String(required=True, metadata={"description": "mid | end"})
+    title = fields.String(required=True, metadata={"description": "Chinese: what happened and where"})
+    message = fields.String(required=True, metadata={"description": "Chinese: one line per lagging subject"})
+    items = fields.List(fields.Nested(LaggingItem), required=True)
+
+
+register(
+    "tasks",
+    "alert_digest.issued",
+    AlertDigestIssued,
+    "One person's alert of a check: every member, grid and village they answer for that lags, with rates",
+)
+
+
 # -- procedures: templates, procedures, the project board ------------------------------
 
 

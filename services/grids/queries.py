@@ -231,6 +231,12 @@ def units_by_id(session: Session, ids: list[int]) -> list[OrgUnit]:
     )
 
 
+def names_by_id(session: Session, ids: list[int]) -> list[tuple[int, str]]:
+    if not ids:
+        return []
+    return list(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)).order_by(Person.id)))
+
+
 def responsible_for_grid(session: Session, grid: OrgUnit) -> dict:
     """Who answers for a grid: its grid workers, the cadres linked to it, the village
     secretary, and the team cadres linked to its village."""

@@ -264,6 +264,12 @@ class GridsService:
         with self.db() as uow:
             return [queries.org_unit_dict(u) for u in queries.units_by_id(uow.session, ids)]
 
+    @rpc
+    def person_names(self, ids: list[int]) -> dict:
+        """{id: name} of these people, for messages that name them (look-up between services)."""
+        with self.db() as uow:
+            return {str(pid): name for pid, name in queries.names_by_id(uow.session, ids)}
+
     @rpc(expected_exceptions=expected)
     def responsible_for_grid(self, grid_id: int) -> dict:
         with self.db() as uow:

@@ -141,12 +141,21 @@ RULES: list[dict] = [
         "title": "走访获得评价",
         "body": "您 {month} 的一次入户走访获得了 {rating} 星评价。",
     },
-    {
+    {  # a matter past its time at the top of the ladder: one alert per matter
         "on": "grassroots.tasks.alert.raised.v1",
         "kind": "alert",
+        "when": {"kind": ["matter_overdue"]},
         "people": ["person_ids"],
         "skip_actor": False,
-        "title": "预警提醒",
+        "title": "事项超时预警",
+        "body": "{message}",
+    },
+    {  # lagging rates: one message per person per check, naming every member, grid and village
+        "on": "grassroots.tasks.alert_digest.issued.v1",
+        "kind": "alert",
+        "people": ["person_id"],
+        "skip_actor": False,
+        "title": "{title}",
         "body": "{message}",
     },
     # -- scoring: praise and its own alerts (any version it publishes) ----------------------

@@ -283,7 +283,25 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert {me["member"]["id"], me["gridworker"]["id"], me["secretary"]["id"]} <= set(
         visit_alert["person_ids"]
     )
-    assert "走访率" in visit_alert["message"]
+    assert "走访率" in visit_alert["message"] and me["member"]["name"] in visit_alert["message"]
+
+    # each person is told once for this check: one inbox item naming what lags, by name and rate
+    def alerts_in_inbox(user, expected):
+        deadline = time.monotonic() + 20
+        while True:
+            items = req("GET", "/inbox", user, params={"kind": "alert", "per_page": 100}).json()["items"]
+            mine = [i for i in items if i["event_type"] == "grassroots.tasks.alert_digest.issued.v1"]
+            if len(mine) >= expected or time.monotonic() > deadline:
+                return mine
+
+    [told] = alerts_in_inbox("member", 1)
+    assert told["title"].startswith(f"{month} 月中预警：") and "走访率" in told["title"]
+    assert me["member"]["name"] in told["body"] and "%" in told["body"]
+    assert told["ref"]["kind"] == "alert" and told["ref"]["id"] == visit_alert["id"]
+    [digest] = alerts_in_inbox("secretary", 1)
+    lines = digest["body"].splitlines()
+    assert len(lines) >= 2 and len(lines) == len(set(lines))  # one line per lagging subject
+    assert me["member"]["name"] in digest["body"]
     assert all(a["subject_id"] == me["member"]["id"] for a in own)
     assert req("GET", "/alerts", "township2", params={"month": month}).json()["items"]
     assert not any(
