@@ -37,6 +37,8 @@ class TaskRejected(TaskReceived):
 
 class TaskReviewed(Place):
     task_id = fields.Integer(required=True)
+    title = fields.String(metadata={"description": "set on approved and returned"})
+    sender_id = fields.Integer(metadata={"description": "person who sent it; set on approved and returned"})
     matter_code = fields.String(allow_none=True)
     actor_id = fields.Integer(required=True)
     reason = fields.String(allow_none=True)
@@ -275,6 +277,13 @@ class ProjectChanged(Place):
     bids = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     task_id = fields.Integer(allow_none=True)
+    winner_bidder_id = fields.Integer(
+        allow_none=True, metadata={"description": "awarded: who bid for the winner"}
+    )
+    lost_bidder_ids = fields.List(
+        fields.Integer(), allow_none=True, metadata={"description": "awarded: who bid for the other villages"}
+    )
+    lost_village_ids = fields.List(fields.Integer(), allow_none=True)
 
 
 register("tasks", "template.changed", TemplateChanged, "A procedure template was added or versioned")

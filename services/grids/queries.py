@@ -314,6 +314,22 @@ def team_members(session: Session, team_ids: list[int]) -> dict[str, list[int]]:
     return members
 
 
+def department_staff(session: Session, department_ids: list[int]) -> dict[str, list[int]]:
+    """{department id: its staff} (JSON object keys are strings on the bus)."""
+    staff: dict[str, list[int]] = {str(d): [] for d in department_ids}
+    if not department_ids:
+        return staff
+    rows = session.execute(
+        select(Person.department_id, Person.id, Person.roles)
+        .where(Person.department_id.in_(department_ids))
+        .order_by(Person.id)
+    )
+    for department_id, person_id, roles in rows:
+        if Role.department_staff.value in (roles or []):
+            staff[str(department_id)].append(person_id)
+    return staff
+
+
 def role_holders(session: Session, role: Role, unit_ids: list[int]) -> dict[str, list[int]]:
     """{unit id: people holding `role` there} (JSON object keys are strings on the bus)."""
     holders: dict[str, list[int]] = {str(u): [] for u in unit_ids}

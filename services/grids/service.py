@@ -313,6 +313,12 @@ class GridsService:
             return queries.role_holders(uow.session, Role(role), [int(u) for u in unit_ids])
 
     @rpc
+    def department_staff(self, department_ids: list[int]) -> dict:
+        """{department_id: [person ids of its staff]}: everyone told of an order sent to it."""
+        with self.db() as uow:
+            return queries.department_staff(uow.session, [int(d) for d in department_ids])
+
+    @rpc
     def village_secretaries(self, village_ids: list[int]) -> dict:
         """{village_id: [person ids of its village secretaries]}."""
         with self.db() as uow:

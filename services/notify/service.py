@@ -152,6 +152,9 @@ class NotifyService:
             if q.level == "grid":
                 found = call(self.grids, "grids", "responsible_for_grid", q.unit_id)
                 ids += [int(i) for i in found.get(q.what, [])]
+            elif q.level == "department":
+                found = call(self.grids, "grids", "department_staff", [q.unit_id])
+                ids += [int(i) for i in found.get(str(q.unit_id), [])]
             else:
                 found = call(self.grids, "grids", "role_holders", q.what, [q.unit_id])
                 ids += [int(i) for i in found.get(str(q.unit_id), [])]

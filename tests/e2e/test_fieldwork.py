@@ -183,6 +183,18 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     )
     assert r.status_code == 200, r.text
     assert r.json()["department_id"] == dept_id and r.json()["status"] == "open"
+    title = r.json()["title"]
+    deadline = time.monotonic() + 20
+    while True:  # every staff member of the department is told of the order
+        told = [
+            i
+            for i in req("GET", "/inbox", "dept", params={"per_page": 100}).json()["items"]
+            if i["title"] == f"点兵点将:{title}"
+        ]
+        if told or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert len(told) == 1 and told[0]["ref"] == {"kind": "matter", "id": by_hand, "key": str(by_hand)}
     assert req("POST", f"/matters/{by_hand}/resolve", "dept", json={}).status_code == 409  # 接单 first
     assert req("POST", f"/matters/{by_hand}/take", "dept", json={}).json()["status"] == "taken"
     r = req("POST", f"/matters/{by_hand}/resolve", "dept", json={"note": "已清淤"})

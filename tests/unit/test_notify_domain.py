@@ -111,8 +111,9 @@ def test_escalation_rules_choose_by_level_and_label_fields():
         "reason": "deadline",
         "township_id": 3,
     }
-    [rule] = domain.rules_for(RULE_SET, "grassroots.tasks.matter.escalated.v1", data)
+    rule, requester = domain.rules_for(RULE_SET, "grassroots.tasks.matter.escalated.v1", data)
     assert domain.plan(rule, data) == ([], [domain.RoleQuery("township", 3, "township_leader")])
+    assert requester.kind == "progress" and domain.plan(requester, data) == ([], [])  # no requester here
     [notice] = domain.notices(rule, data, [8])
     assert "从村上报到乡镇平台(超时自动上报)" in notice.body
 
