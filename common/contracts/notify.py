@@ -32,6 +32,13 @@ class Notification(Schema):
     event_type = fields.String(required=True)
     event_id = fields.String()
     subject = fields.String()
+    ref = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "what the item is about, to open it: kind (task, assignment, matter, visit, "
+            "alert, procedure, project, hotspot, …), id and key (the rest of the event's subject)"
+        },
+    )
     created_at = fields.DateTime(required=True)
     read_at = fields.DateTime(allow_none=True)
 

@@ -37,6 +37,8 @@ class TaskRejected(TaskReceived):
 
 class TaskReviewed(Place):
     task_id = fields.Integer(required=True)
+    title = fields.String(metadata={"description": "set on approved and returned"})
+    sender_id = fields.Integer(metadata={"description": "person who sent it; set on approved and returned"})
     matter_code = fields.String(allow_none=True)
     actor_id = fields.Integer(required=True)
     reason = fields.String(allow_none=True)
@@ -209,6 +211,35 @@ register(
 )
 
 
+class LaggingItem(EventData):
+    alert_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "low_visit_rate | low_completion_rate"})
+    subject_kind = fields.String(required=True, metadata={"description": "member | grid | village"})
+    subject_id = fields.Integer(required=True)
+    name = fields.String(required=True, metadata={"description": "the member's, grid's or village's name"})
+    value = fields.Float(required=True, metadata={"description": "rate, a fraction 0..1"})
+    threshold = fields.Float(required=True, metadata={"description": "a fraction 0..1"})
+    part = fields.Integer(required=True)
+    whole = fields.Integer(required=True)
+
+
+class AlertDigestIssued(Place):
+    person_id = fields.Integer(required=True, metadata={"description": "who is told"})
+    month = fields.String(required=True)
+    phase = fields.String(required=True, metadata={"description": "mid | end"})
+    title = fields.String(required=True, metadata={"description": "Chinese: what happened and where"})
+    message = fields.String(required=True, metadata={"description": "Chinese: one line per lagging subject"})
+    items = fields.List(fields.Nested(LaggingItem), required=True)
+
+
+register(
+    "tasks",
+    "alert_digest.issued",
+    AlertDigestIssued,
+    "One person's alert of a check: every member, grid and village they answer for that lags, with rates",
+)
+
+
 # -- procedures: templates, procedures, the project board ------------------------------
 
 
@@ -246,6 +277,13 @@ class ProjectChanged(Place):
     bids = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     task_id = fields.Integer(allow_none=True)
+    winner_bidder_id = fields.Integer(
+        allow_none=True, metadata={"description": "awarded: who bid for the winner"}
+    )
+    lost_bidder_ids = fields.List(
+        fields.Integer(), allow_none=True, metadata={"description": "awarded: who bid for the other villages"}
+    )
+    lost_village_ids = fields.List(fields.Integer(), allow_none=True)
 
 
 register("tasks", "template.changed", TemplateChanged, "A procedure template was added or versioned")

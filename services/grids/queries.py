@@ -231,6 +231,12 @@ def units_by_id(session: Session, ids: list[int]) -> list[OrgUnit]:
     )
 
 
+def names_by_id(session: Session, ids: list[int]) -> list[tuple[int, str]]:
+    if not ids:
+        return []
+    return list(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)).order_by(Person.id)))
+
+
 def responsible_for_grid(session: Session, grid: OrgUnit) -> dict:
     """Who answers for a grid: its grid workers, the cadres linked to it, the village
     secretary, and the team cadres linked to its village."""
@@ -306,6 +312,22 @@ def team_members(session: Session, team_ids: list[int]) -> dict[str, list[int]]:
         for team_id, person_id in rows:
             members[str(team_id)].append(person_id)
     return members
+
+
+def department_staff(session: Session, department_ids: list[int]) -> dict[str, list[int]]:
+    """{department id: its staff} (JSON object keys are strings on the bus)."""
+    staff: dict[str, list[int]] = {str(d): [] for d in department_ids}
+    if not department_ids:
+        return staff
+    rows = session.execute(
+        select(Person.department_id, Person.id, Person.roles)
+        .where(Person.department_id.in_(department_ids))
+        .order_by(Person.id)
+    )
+    for department_id, person_id, roles in rows:
+        if Role.department_staff.value in (roles or []):
+            staff[str(department_id)].append(person_id)
+    return staff
 
 
 def role_holders(session: Session, role: Role, unit_ids: list[int]) -> dict[str, list[int]]:

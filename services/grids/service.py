@@ -264,6 +264,12 @@ class GridsService:
         with self.db() as uow:
             return [queries.org_unit_dict(u) for u in queries.units_by_id(uow.session, ids)]
 
+    @rpc
+    def person_names(self, ids: list[int]) -> dict:
+        """{id: name} of these people, for messages that name them (look-up between services)."""
+        with self.db() as uow:
+            return {str(pid): name for pid, name in queries.names_by_id(uow.session, ids)}
+
     @rpc(expected_exceptions=expected)
     def responsible_for_grid(self, grid_id: int) -> dict:
         with self.db() as uow:
@@ -305,6 +311,12 @@ class GridsService:
             raise DomainError("validation_failed", fields={"role": ["未知的角色"]})
         with self.db() as uow:
             return queries.role_holders(uow.session, Role(role), [int(u) for u in unit_ids])
+
+    @rpc
+    def department_staff(self, department_ids: list[int]) -> dict:
+        """{department_id: [person ids of its staff]}: everyone told of an order sent to it."""
+        with self.db() as uow:
+            return queries.department_staff(uow.session, [int(d) for d in department_ids])
 
     @rpc
     def village_secretaries(self, village_ids: list[int]) -> dict:

@@ -36,7 +36,7 @@ def topic_matches(pattern: str, key: str) -> bool:
 
 # -- the rule table ---------------------------------------------------------------------
 
-ROLE_SOURCE = re.compile(r"^(grid|village|township):(\w+)$")
+ROLE_SOURCE = re.compile(r"^(grid|village|township|department):(\w+)(?:@(\w+))?$")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def people_named(rule: Rule, data: dict) -> list[int]:
 class RoleQuery:
     """One look-up in grids: `grid` + key of responsible_for_grid, or a role in a unit."""
 
-    level: str  # grid | village | township
+    level: str  # grid | village | township | department
     unit_id: int
     what: str  # grid: grid_workers | cadres | village_secretaries | team_cadres; else a role
 
@@ -112,11 +112,15 @@ def role_queries(sources: tuple[str, ...], data: dict) -> list[RoleQuery]:
     """What to ask grids for `roles` like `village:village_secretary` at the event's place."""
     queries = []
     for source in sources:
-        level, what = ROLE_SOURCE.match(source).groups()
-        if level == "grid":
+        level, what, field = ROLE_SOURCE.match(source).groups()
+        if field:  # `village:village_secretary@lost_village_ids`: the units in that field
+            units = _ids(data.get(field))
+        elif level == "grid":
             units = _ids(data.get("grid_id"))
         elif level == "village":
             units = _ids(data.get("village_ids")) or _ids(data.get("village_id"))
+        elif level == "department":
+            units = _ids(data.get("department_id"))
         else:
             units = _ids(data.get("township_id"))
         queries += [RoleQuery(level, unit, what) for unit in units]

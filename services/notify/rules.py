@@ -7,7 +7,9 @@ these patterns, and `grassroots.scoring.praise.#` catches whatever versions scor
 grids: `grid:<key>` (a key of grids `responsible_for_grid`: grid_workers, cadres,
 village_secretaries, team_cadres, for `data.grid_id`), `village:<role>` (people with that
 role in `data.village_ids` or `data.village_id`), `township:<role>` (in
-`data.township_id`); `fallback` — roles asked only when `people` gave nobody;
+`data.township_id`), `department:department_staff` (every staff member of
+`data.department_id`); `level:role@field` takes the units from `data.field` instead;
+`fallback` — roles asked only when `people` gave nobody;
 `skip_actor` — the person who did it (`data.actor_id`) is not told (default true);
 `title` / `body` — Chinese templates over `data` (a field `x` with labels also gives
 `{x_text}`; missing fields render empty); `default_body` when `body` renders empty.
@@ -39,6 +41,21 @@ RULES: list[dict] = [
         "roles": ["village:village_secretary"],
         "title": "新任务:{title}",
         "body": "镇街已向本村派发任务“{title}”(事项 {matter_code}),截止 {deadline}。",
+    },
+    {
+        "on": "grassroots.tasks.task.received.v1",
+        "kind": "review",
+        "roles": ["township:township_leader"],
+        "title": "待审核任务:{title}",
+        "body": "任务“{title}”(事项 {matter_code})已通过过筛,请审核后派发。",
+    },
+    {
+        "on": "grassroots.tasks.task.returned.v1",
+        "kind": "returned",
+        "people": ["sender_id"],
+        "skip_actor": False,
+        "title": "任务被退回:{title}",
+        "body": "您发送的任务“{title}”被镇街退回,原因:{reason}。请修改后重新发送。",
     },
     {
         "on": "grassroots.tasks.task.rejected.v1",
@@ -80,6 +97,13 @@ RULES: list[dict] = [
         "body": "任务“{title}”已超过截止时间 {deadline},尚未完成。",
     },
     {
+        "on": "grassroots.tasks.assignment.submitted.v1",
+        "kind": "acceptance",
+        "roles": ["township:township_leader"],
+        "title": "待验收:{title}",
+        "body": "任务“{title}”已提交办理结果,请验收。",
+    },
+    {
         "on": "grassroots.tasks.assignment.accepted.v1",
         "kind": "accepted",
         "people": ["assignee_id"],
@@ -113,12 +137,35 @@ RULES: list[dict] = [
         "title": "事项上报至乡镇平台:{title}",
         "body": "事项“{title}”已从{from_level_text}上报到乡镇平台({reason_text}),请派单到部门。",
     },
-    {
+    {  # every staff member of the department, until one takes it
         "on": "grassroots.tasks.matter.dispatched.v1",
         "kind": "dispatched",
         "people": ["handler_id"],
+        "roles": ["department:department_staff"],
         "title": "点兵点将:{title}",
-        "body": "乡镇平台已将事项“{title}”派给您,请接单办理,截止 {deadline}。",
+        "body": "乡镇平台已将事项“{title}”派给本部门,请接单办理,截止 {deadline}。",
+    },
+    # -- the requester is told at each step of their matter --------------------------------
+    {
+        "on": "grassroots.tasks.matter.escalated.v1",
+        "kind": "progress",
+        "people": ["reporter_id"],
+        "title": "您反映的事项已上报:{title}",
+        "body": "您反映的“{title}”已从{from_level_text}转到{level_text}办理。",
+    },
+    {
+        "on": "grassroots.tasks.matter.dispatched.v1",
+        "kind": "progress",
+        "people": ["reporter_id"],
+        "title": "您反映的事项已派到部门:{title}",
+        "body": "您反映的“{title}”已由乡镇平台派给职能部门办理。",
+    },
+    {
+        "on": "grassroots.tasks.matter.taken.v1",
+        "kind": "progress",
+        "people": ["reporter_id"],
+        "title": "部门已接单:{title}",
+        "body": "职能部门已接单办理您反映的“{title}”。",
     },
     {
         "on": "grassroots.tasks.matter.resolved.v1",
@@ -141,13 +188,49 @@ RULES: list[dict] = [
         "title": "走访获得评价",
         "body": "您 {month} 的一次入户走访获得了 {rating} 星评价。",
     },
-    {
+    {  # a matter past its time at the top of the ladder: one alert per matter
         "on": "grassroots.tasks.alert.raised.v1",
         "kind": "alert",
+        "when": {"kind": ["matter_overdue"]},
         "people": ["person_ids"],
         "skip_actor": False,
-        "title": "预警提醒",
+        "title": "事项超时预警",
         "body": "{message}",
+    },
+    {  # lagging rates: one message per person per check, naming every member, grid and village
+        "on": "grassroots.tasks.alert_digest.issued.v1",
+        "kind": "alert",
+        "people": ["person_id"],
+        "skip_actor": False,
+        "title": "{title}",
+        "body": "{message}",
+    },
+    # -- procedures and the project board --------------------------------------------------
+    {
+        "on": "grassroots.tasks.procedure.step_returned.v1",
+        "kind": "returned",
+        "roles": ["village:village_secretary"],
+        "skip_actor": False,
+        "title": "程序步骤被退回:{title}",
+        "body": "“{title}”的一个步骤未通过,请按退回理由补正后重新办理。",
+    },
+    {
+        "on": "grassroots.tasks.project.awarded.v1",
+        "kind": "project",
+        "people": ["winner_bidder_id"],
+        "roles": ["village:village_secretary"],
+        "skip_actor": False,
+        "title": "揭榜中标:{title}",
+        "body": "本村竞榜的项目“{title}”已中标并生成任务,理由:{reason}。请按期办理。",
+    },
+    {
+        "on": "grassroots.tasks.project.awarded.v1",
+        "kind": "project",
+        "people": ["lost_bidder_ids"],
+        "roles": ["village:village_secretary@lost_village_ids"],
+        "skip_actor": False,
+        "title": "揭榜结果:{title}",
+        "body": "项目“{title}”已由其他村揭榜,理由:{reason}。感谢本村参与竞榜。",
     },
     # -- scoring: praise and its own alerts (any version it publishes) ----------------------
     {

@@ -37,6 +37,7 @@ from services.notify.models import (
     StoredEvent,
     Subscription,
 )
+from services.notify.refs import reference
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
@@ -151,6 +152,9 @@ class NotifyService:
             if q.level == "grid":
                 found = call(self.grids, "grids", "responsible_for_grid", q.unit_id)
                 ids += [int(i) for i in found.get(q.what, [])]
+            elif q.level == "department":
+                found = call(self.grids, "grids", "department_staff", [q.unit_id])
+                ids += [int(i) for i in found.get(str(q.unit_id), [])]
             else:
                 found = call(self.grids, "grids", "role_holders", q.what, [q.unit_id])
                 ids += [int(i) for i in found.get(str(q.unit_id), [])]
@@ -230,7 +234,7 @@ class NotifyService:
             ).all()
             return schema(contracts.InboxPage).dump(
                 {
-                    "items": rows,
+                    "items": [_with_ref(row) for row in rows],
                     "unread": unread,
                     "meta": {"page": q["page"], "per_page": q["per_page"], "total": total},
                 }
@@ -603,3 +607,9 @@ class NotifyService:
                 sent += 1
             uow.commit()
             return {"day": day, "people": sent}
+
+
+def _with_ref(row: Notification) -> dict:
+    """An inbox item with a reference to what it is about, so a frontend can open it."""
+    fields = ("id", "kind", "title", "body", "event_type", "event_id", "subject", "created_at", "read_at")
+    return {**{f: getattr(row, f) for f in fields}, "ref": reference(row.subject)}

@@ -183,6 +183,18 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     )
     assert r.status_code == 200, r.text
     assert r.json()["department_id"] == dept_id and r.json()["status"] == "open"
+    title = r.json()["title"]
+    deadline = time.monotonic() + 20
+    while True:  # every staff member of the department is told of the order
+        told = [
+            i
+            for i in req("GET", "/inbox", "dept", params={"per_page": 100}).json()["items"]
+            if i["title"] == f"点兵点将:{title}"
+        ]
+        if told or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert len(told) == 1 and told[0]["ref"] == {"kind": "matter", "id": by_hand, "key": str(by_hand)}
     assert req("POST", f"/matters/{by_hand}/resolve", "dept", json={}).status_code == 409  # 接单 first
     assert req("POST", f"/matters/{by_hand}/take", "dept", json={}).json()["status"] == "taken"
     r = req("POST", f"/matters/{by_hand}/resolve", "dept", json={"note": "已清淤"})
@@ -283,7 +295,25 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert {me["member"]["id"], me["gridworker"]["id"], me["secretary"]["id"]} <= set(
         visit_alert["person_ids"]
     )
-    assert "走访率" in visit_alert["message"]
+    assert "走访率" in visit_alert["message"] and me["member"]["name"] in visit_alert["message"]
+
+    # each person is told once for this check: one inbox item naming what lags, by name and rate
+    def alerts_in_inbox(user, expected):
+        deadline = time.monotonic() + 20
+        while True:
+            items = req("GET", "/inbox", user, params={"kind": "alert", "per_page": 100}).json()["items"]
+            mine = [i for i in items if i["event_type"] == "grassroots.tasks.alert_digest.issued.v1"]
+            if len(mine) >= expected or time.monotonic() > deadline:
+                return mine
+
+    [told] = alerts_in_inbox("member", 1)
+    assert told["title"].startswith(f"{month} 月中预警：") and "走访率" in told["title"]
+    assert me["member"]["name"] in told["body"] and "%" in told["body"]
+    assert told["ref"]["kind"] == "alert" and told["ref"]["id"] == visit_alert["id"]
+    [digest] = alerts_in_inbox("secretary", 1)
+    lines = digest["body"].splitlines()
+    assert len(lines) >= 2 and len(lines) == len(set(lines))  # one line per lagging subject
+    assert me["member"]["name"] in digest["body"]
     assert all(a["subject_id"] == me["member"]["id"] for a in own)
     assert req("GET", "/alerts", "township2", params={"month": month}).json()["items"]
     assert not any(

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg2
 from openpyxl import load_workbook
 
-from tests.e2e.test_taskflow import _api, _ok
+from tests.e2e.test_taskflow import _api, _ok, _told
 
 
 def _now(**delta) -> str:
@@ -263,6 +263,9 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     awarded = _ok(leader.post(f"/projects/{project['id']}/award", award))
     assert awarded["status"] == "awarded" and awarded["awarded_village_id"] == village1
     assert awarded["bids"][0]["status"] == "won"
+    won = _told(secretary, "揭榜中标:儿童照护驿站建设")  # the bidder is told, with what to open
+    assert won["kind"] == "project" and won["ref"]["kind"] == "project" and won["ref"]["id"] == project["id"]
+    assert award["reason"] in won["body"]
     public = _ok(secretary.get(f"/projects/{project['id']}"))
     assert public["award_reason"] == award["reason"] and len(public["bids"]) == 1
     new_task = _ok(leader.get(f"/tasks/{awarded['task_id']}"))

@@ -3,6 +3,7 @@ review, collective decision, dispatch to a whole township, assignments, evidence
 ledger and statistics (issue 3), against RabbitMQ and PostgreSQL."""
 
 import io
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg2
@@ -33,6 +34,18 @@ def _api(platform, who):
             return self.get("/me").json()
 
     return Client()
+
+
+def _told(client, title, seconds=20):
+    """The inbox item with this title, once notify has put it there."""
+    deadline = time.monotonic() + seconds
+    while True:
+        items = _ok(client.get("/inbox", params={"per_page": 100}))["items"]
+        found = [i for i in items if i["title"] == title]
+        if found or time.monotonic() > deadline:
+            assert len(found) == 1, (title, [i["title"] for i in items])
+            return found[0]
+        time.sleep(0.3)
 
 
 def _ok(r, status=200):
@@ -214,6 +227,21 @@ def test_taskflow_through_the_gateway(platform_pg):
     returned = _ok(leader.post(f"/tasks/{waste['id']}/return", {"reason": "本月已统一部署,无需重复下派"}))
     assert returned["status"] == "returned" and returned["review_reason"]
     assert leader.post(f"/tasks/{waste['id']}/approve").status_code == 409
+
+    # -- the next person is told: the leader of a task awaiting review, the sender of a return
+    review = _told(leader, "待审核任务:开展反诈宣传进村入户")
+    assert review["kind"] == "review" and review["ref"] == {
+        "kind": "task",
+        "id": fraud["id"],
+        "key": str(fraud["id"]),
+    }
+    back_to_sender = _told(dept, f"任务被退回:{waste['title']}")
+    assert (
+        "本月已统一部署,无需重复下派" in back_to_sender["body"] and back_to_sender["ref"]["id"] == waste["id"]
+    )
+    assert not [
+        i for i in _ok(leader2.get("/inbox", params={"per_page": 100}))["items"] if i["kind"] == "review"
+    ]
 
     _ok(leader.post(f"/tasks/{project['id']}/approve"))
     r = leader.post(f"/tasks/{project['id']}/dispatch")

@@ -169,16 +169,17 @@ def test_rules_reach_the_people_of_the_place_and_push_through_the_robot(running,
     )
     publish(
         uri,
-        "grassroots.tasks.alert.raised.v1",
+        "grassroots.tasks.alert_digest.issued.v1",
         {
-            "alert_id": 1,
-            "kind": "low_visit_rate",
-            "subject_kind": "member",
-            "subject_id": worker["id"],
-            "person_ids": [worker["id"]],
-            "message": "本月走访率 40%,低于 80%",
+            "person_id": worker["id"],
+            "month": "2026-11",
+            "phase": "mid",
+            "title": "2026-11 月中预警：东山村走访率偏低（1 项）",
+            "message": "1. 联户党员张三（东山村）走访率 40%（2/5），低于 80%",
+            "items": [],
         },
         village_path,
+        subject="alerts/1",
     )
 
     inbox = wait_for(lambda: rpc.notify.inbox(secretary, {})["items"])
@@ -191,7 +192,10 @@ def test_rules_reach_the_people_of_the_place_and_push_through_the_robot(running,
         "unread": 2,
         "unread_by_kind": {"reported": 1, "alert": 1},
     }
-    assert rpc.notify.inbox(worker, {"kind": "alert"})["items"][0]["body"] == "本月走访率 40%,低于 80%"
+    [alert] = rpc.notify.inbox(worker, {"kind": "alert"})["items"]
+    assert alert["title"] == "2026-11 月中预警：东山村走访率偏低（1 项）"
+    assert alert["body"] == "1. 联户党员张三（东山村）走访率 40%（2/5），低于 80%"
+    assert alert["ref"] == {"kind": "alert", "id": 1, "key": "1"}  # what a frontend opens
     assert rpc.notify.inbox(leader, {})["meta"]["total"] == 0  # the dispatcher is not told of his own act
 
     # quiet hours: nothing is pushed at 23:30 local, the pushes wait for the morning

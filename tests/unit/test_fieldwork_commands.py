@@ -201,10 +201,37 @@ def test_alerts_once_per_period_and_stats_add_up(uow):
         kinds = {(f["kind"], f["subject_kind"], f["subject_id"]) for f in found}
         assert ("low_visit_rate", "member", 100) in kinds and ("low_visit_rate", "village", 3) in kinds
         assert ("low_completion_rate", "member", 100) in kinds  # 1 of 2 < 80 %
-        raised = commands.raise_lagging(u, MONTH, "end", found, {4: u.session.get(GridContact, 4)}, NOW)
+        names = {
+            "people": {100: "张建国", 101: "李秀英", 102: "王伟"},
+            "units": {3: "东山村", 4: "东山村一网格"},
+        }
+        contacts = {4: u.session.get(GridContact, 4)}
+        raised = commands.raise_lagging(u, MONTH, "end", found, contacts, NOW, names)
         u.commit()
         assert len(raised) == len(found)
-        assert commands.raise_lagging(u, MONTH, "end", found, {}, NOW) == []
+        assert commands.raise_lagging(u, MONTH, "end", found, contacts, NOW, names) == []
+        # one message per person per check, naming everything they answer for, with rates
+        digests = [
+            m.data
+            for m in u.session.scalars(select(models.OutboxMessage).order_by(models.OutboxMessage.seq))
+            if m.type == "grassroots.tasks.alert_digest.issued.v1"
+        ]
+        by_person = {d["person_id"]: d for d in digests}
+        assert sorted(by_person) == [7, 8, 9, 100, 101, 102] and len(digests) == 6
+        secretary = by_person[9]
+        assert len(secretary["items"]) == len(found)  # the secretary answers for all of it
+        assert secretary["title"].startswith(f"{MONTH} 月末预警：东山村") and "走访率" in secretary["title"]
+        assert "联户党员李秀英（东山村）走访率 0%（0/4），低于" in secretary["message"]
+        assert (
+            "网格东山村一网格（东山村）走访率" in secretary["message"]
+            and "村东山村走访率" in secretary["message"]
+        )
+        assert secretary["message"].splitlines()[0].startswith("1. 村东山村")  # villages first
+        mine = by_person[101]
+        assert [(i["subject_kind"], i["name"], i["value"]) for i in mine["items"]] == [
+            ("member", "李秀英", 0.0)
+        ]
+        assert {i["alert_id"] for i in secretary["items"]} == set(raised)
         totals, rows = queries.stats(u.session, MONTH, "/1/", "grid")
     assert totals["list_items"] == 12 and totals["visited"] == 1 and totals["matters_reported"] == 2
     assert totals["matters_resolved"] == 1 and totals["completion_rate"] == 0.5

@@ -111,8 +111,9 @@ def test_escalation_rules_choose_by_level_and_label_fields():
         "reason": "deadline",
         "township_id": 3,
     }
-    [rule] = domain.rules_for(RULE_SET, "grassroots.tasks.matter.escalated.v1", data)
+    rule, requester = domain.rules_for(RULE_SET, "grassroots.tasks.matter.escalated.v1", data)
     assert domain.plan(rule, data) == ([], [domain.RoleQuery("township", 3, "township_leader")])
+    assert requester.kind == "progress" and domain.plan(requester, data) == ([], [])  # no requester here
     [notice] = domain.notices(rule, data, [8])
     assert "从村上报到乡镇平台(超时自动上报)" in notice.body
 
@@ -126,10 +127,23 @@ def test_alerts_praise_and_links():
         "person_ids": [4, 5],
         "message": "本月走访率 40%,低于 80%",
     }
-    assert [(n.person_id, n.body) for n in notices_for("grassroots.tasks.alert.raised.v1", alert)] == [
-        (4, "本月走访率 40%,低于 80%"),
-        (5, "本月走访率 40%,低于 80%"),
+    # a lagging rate reaches people once per check through the digest, not once per subject
+    assert notices_for("grassroots.tasks.alert.raised.v1", alert) == []
+    overdue = {**alert, "kind": "matter_overdue", "subject_kind": "matter", "message": "事项“路灯”已超时"}
+    assert [
+        (n.person_id, n.title, n.body) for n in notices_for("grassroots.tasks.alert.raised.v1", overdue)
+    ] == [
+        (4, "事项超时预警", "事项“路灯”已超时"),
+        (5, "事项超时预警", "事项“路灯”已超时"),
     ]
+    digest = {"person_id": 9, "title": "2026-11 月中预警：东山村走访率偏低（2 项）", "message": "1. …\n2. …"}
+    [told] = notices_for("grassroots.tasks.alert_digest.issued.v1", digest)
+    assert (told.person_id, told.kind, told.title, told.body) == (
+        9,
+        "alert",
+        digest["title"],
+        digest["message"],
+    )
     [praise] = notices_for("grassroots.scoring.praise.awarded.v1", {"member_id": 12})
     assert praise.kind == "praise" and praise.body.startswith("您的工作获得表扬")
     assert (
@@ -252,3 +266,13 @@ def test_scoring_drops_red_grids_and_hotspots_reach_people():
     assert [(q.level, q.unit_id, q.what) for q in domain.plan(rule, spot)[1]] == [
         ("township", 2, "township_leader")
     ]
+
+
+def test_an_inbox_item_refers_to_what_it_is_about():
+    from services.notify.refs import reference
+
+    assert reference("matters/12") == {"kind": "matter", "id": 12, "key": "12"}
+    assert reference("assignments/3") == {"kind": "assignment", "id": 3, "key": "3"}
+    assert reference("visit-lists/2026-11/5") == {"kind": "visit_list", "id": 5, "key": "2026-11/5"}
+    assert reference("templates/wuyi") == {"kind": "template", "id": None, "key": "wuyi"}
+    assert reference("") is None and reference("demo") is None and reference("secrets/1") is None

@@ -4,6 +4,7 @@ emits its event in the same transaction. The entrypoint commits."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, literal, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from common.errors import DomainError, not_found
 from common.events import DomainEvent
 from common.scope import Actor
-from services.tasks.fieldwork import domain
+from services.tasks.fieldwork import alert_digest, domain
 from services.tasks.fieldwork.domain import LEVEL_LABELS, LadderError, Level, Source, Status
 from services.tasks.fieldwork.models import (
     Alert,
@@ -910,9 +911,6 @@ def _raise_alert(
     return session.get(Alert, alert_id)
 
 
-SUBJECT_LABELS = {"member": "联户党员", "grid": "网格", "village": "村"}
-
-
 def lagging(session: Session, month: str, phase: str) -> list[dict]:
     """Members, grids and villages whose visit or completion rate is under its threshold."""
     found = []
@@ -1000,25 +998,30 @@ def _lag(kind, subject_kind, subject_id, grid_id, path, value, limit, part, whol
 
 
 def raise_lagging(
-    uow, month: str, phase: str, found: list[dict], contacts: dict[int, GridContact], now
+    uow,
+    month: str,
+    phase: str,
+    found: list[dict],
+    contacts: dict[int, GridContact],
+    now,
+    names: dict | None = None,
 ) -> list[int]:
+    """Record each lagging subject once per period (`alert.raised`, for the event stream),
+    then tell each person once (`alert_digest.issued`): all they answer for, by name.
+    `names`: {"people": {id: name}, "units": {id: name}} from grids."""
+    names = names or {"people": {}, "units": {}}
     raised = []
-    phase_label = "月中" if phase == "mid" else "月末"
+    by_person: dict[int, list[alert_digest.Lagging]] = {}
     for lag in found:
         contact = contacts.get(lag["grid_id"])
-        workers = contact.grid_workers if contact else []
-        secretaries = contact.village_secretaries if contact else []
-        if lag["subject_kind"] == "member":
-            people = [lag["subject_id"], *workers, *secretaries]
-        elif lag["subject_kind"] == "grid":
-            people = [*workers, *(contact.cadres if contact else []), *secretaries]
-        else:
-            people = list(secretaries)
-        what = "走访率" if lag["kind"] == "low_visit_rate" else "事项办结率"
-        message = (
-            f"{month}{phase_label}预警:{SUBJECT_LABELS[lag['subject_kind']]}的{what}为"
-            f"{lag['value']:.0%}({lag['part']}/{lag['whole']}),低于{lag['threshold']:.0%}"
+        people = alert_digest.recipients(
+            lag["subject_kind"],
+            lag["subject_id"],
+            contact.grid_workers if contact else [],
+            contact.cadres if contact else [],
+            contact.village_secretaries if contact else [],
         )
+        item = _lagging(lag, names)
         place = domain.place_of(lag["org_path"])
         if lag["subject_kind"] == "village":
             place["grid_id"] = None
@@ -1031,15 +1034,75 @@ def raise_lagging(
             month=month,
             value=lag["value"],
             threshold=lag["threshold"],
-            person_ids=list(dict.fromkeys(people)),
-            message=message,
+            person_ids=people,
+            message=f"{month} {alert_digest.PHASE_LABELS[phase]}预警：{item.line()}",
             org_path=lag["org_path"],
             place=place,
             now=now,
         )
-        if alert is not None:
-            raised.append(alert.id)
+        if alert is None:
+            continue  # raised before: nobody is told twice
+        raised.append(alert.id)
+        for person in people:
+            by_person.setdefault(person, []).append(replace(item, alert_id=alert.id, path=lag["org_path"]))
+    for person, items in by_person.items():
+        _issue_digest(uow, month, phase, person, items, now)
     return raised
+
+
+def _lagging(lag: dict, names: dict) -> alert_digest.Lagging:
+    ids = domain.path_ids(lag["org_path"])
+    units, people = names.get("units", {}), names.get("people", {})
+    village_id = ids[2] if len(ids) > 2 else None
+    subject = lag["subject_id"]
+    name = (people if lag["subject_kind"] == "member" else units).get(subject) or f"（编号 {subject}）"
+    return alert_digest.Lagging(
+        alert_id=0,
+        kind=lag["kind"],
+        subject_kind=lag["subject_kind"],
+        subject_id=subject,
+        name=name,
+        village_name=units.get(village_id, "") if village_id else "",
+        value=lag["value"],
+        threshold=lag["threshold"],
+        part=lag["part"],
+        whole=lag["whole"],
+        path=lag["org_path"],
+    )
+
+
+def _issue_digest(uow, month, phase, person: int, items: list, now) -> None:
+    title, message = alert_digest.digest(month, phase, items)
+    path = _common_path([i.path for i in items])
+    uow.emit(
+        DomainEvent(
+            service=SERVICE,
+            name="alert_digest.issued",
+            data={
+                "person_id": person,
+                "month": month,
+                "phase": phase,
+                "title": title,
+                "message": message,
+                "items": [i.item() for i in items],
+                **domain.place_of(path),
+            },
+            subject=f"alerts/{items[0].alert_id}",
+            org_path=path,
+            time=now,
+        )
+    )
+
+
+def _common_path(paths: list[str]) -> str:
+    """The deepest org path that holds all of these."""
+    parts = [domain.path_ids(p) for p in paths]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return "/" + "".join(f"{i}/" for i in common)
 
 
 def save_contacts(session: Session, found: list[dict], now: datetime) -> None:

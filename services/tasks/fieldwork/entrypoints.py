@@ -74,6 +74,20 @@ class FieldworkEntrypoints:
             }
         return cached
 
+    def _names(self, found: list[dict]) -> dict:
+        """Names of the lagging members, grids and villages (and the villages they sit in)."""
+        people = sorted({f["subject_id"] for f in found if f["subject_kind"] == "member"})
+        units = sorted(
+            {f["subject_id"] for f in found if f["subject_kind"] != "member"}
+            | {ids[2] for f in found if len(ids := domain.path_ids(f["org_path"])) > 2}
+        )
+        named_people = call(self.grids, "grids", "person_names", people) if people else {}
+        named_units = call(self.grids, "grids", "org_units", units) if units else []
+        return {
+            "people": {int(k): v for k, v in named_people.items()},
+            "units": {u["id"]: u["name"] for u in named_units},
+        }
+
     def _send_code(self, household_id: int, code: str) -> bool:
         text = f"【三联工程】党员刚刚走访了您家,请对本次走访评价(1-5分)。评价码:{code},{domain.CODE_DAYS}天内有效。"
         try:
@@ -428,7 +442,10 @@ class FieldworkEntrypoints:
         with self.db() as uow:
             found = commands.lagging(uow.session, q["month"], q["phase"])
             contacts = self._contacts(uow, [lag["grid_id"] for lag in found])
-            raised = commands.raise_lagging(uow, q["month"], q["phase"], found, contacts, now)
+            uow.commit()  # refreshed contacts kept; no lock held while grids is asked for names
+        names = self._names(found)
+        with self.db() as uow:
+            raised = commands.raise_lagging(uow, q["month"], q["phase"], found, contacts, now, names)
             uow.commit()
         return schema(contracts.AlertReport).dump(
             {"month": q["month"], "phase": q["phase"], "raised": len(raised), "alert_ids": raised}

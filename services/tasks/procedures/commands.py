@@ -601,6 +601,9 @@ def award_project(
         bids=len(bids),
         reason=data["reason"],
         task_id=task.id,
+        winner_bidder_id=winner.submitted_by,
+        lost_bidder_ids=sorted({b.submitted_by for b in bids if b.id != winner.id}),
+        lost_village_ids=sorted({b.village_id for b in bids if b.id != winner.id}),
     )
     write_ledger(
         session,

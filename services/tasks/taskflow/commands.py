@@ -506,6 +506,8 @@ def _reviewer(actor: Actor, task: Task) -> None:
 def _review_event(uow, name: str, task: Task, actor: Actor, reason: str | None = None) -> None:
     data = {
         "task_id": task.id,
+        "title": task.title,
+        "sender_id": task.sender_id,
         "matter_code": task.matter_code,
         "actor_id": actor.id,
         "reason": reason,
