@@ -34,7 +34,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     "token_revoked": (401, "该登录凭证已退出,请重新登录", "The token has been revoked"),
     "forbidden": (403, "您的角色无权进行此操作", "Your role may not do this"),
     "out_of_scope": (403, "超出您的管辖范围", "Outside your part of the org tree"),
-    "conflict": (409, "{detail}", "{detail}"),
+    "conflict": (409, "{detail}", "{detail_en}"),
     "rating_code_invalid": (
         422,
         "评价码无效、已过期或已使用",
@@ -136,10 +136,18 @@ class DomainError(Exception):
 
     def message(self, lang: str = "zh") -> str:
         _, zh, en = CATALOGUE.get(self.code, (400, self.code, self.code))
-        return (en if lang == "en" else zh).format_map(_Safe(self.params))
+        params = self.params
+        if lang == "en" and "detail" in params and "detail_en" not in params:
+            params = {**params, "detail_en": "The request conflicts with the current state"}
+        return (en if lang == "en" else zh).format_map(_Safe(params))
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message('en')}"
+
+
+def conflict(detail_zh: str, detail_en: str) -> DomainError:
+    """409: what the current state does not allow, said in both languages."""
+    return DomainError("conflict", {"detail": detail_zh, "detail_en": detail_en})
 
 
 def not_found(what_zh: str, what_en: str | None = None) -> DomainError:

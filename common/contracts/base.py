@@ -35,6 +35,15 @@ class PageMeta(Schema):
     total = fields.Integer(required=True)
 
 
+def Rate(label: str) -> fields.Float:  # noqa: N802 - a field type, named like one
+    """A rate in an answer: always a fraction from 0 to 1 (0.85 is 85 %), never a percentage."""
+    return fields.Float(
+        allow_none=True,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": f"{label}(0 到 1 的小数,0.85 即 85%)", "minimum": 0, "maximum": 1},
+    )
+
+
 class Problem(Schema):
     """RFC 9457 problem details, as every error is rendered."""
 

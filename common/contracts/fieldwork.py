@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
@@ -54,7 +54,7 @@ class MyList(Schema):
     member_id = fields.Integer(required=True)
     households = fields.Integer(required=True)
     visited = fields.Integer(required=True)
-    visit_rate = fields.Float(allow_none=True)
+    visit_rate = Rate("走访率")
     items = fields.List(fields.Nested(ListItem), required=True)
 
 
@@ -70,7 +70,7 @@ class ListSummary(Schema):
     village_id = fields.Integer(allow_none=True)
     households = fields.Integer(required=True)
     visited = fields.Integer(required=True)
-    visit_rate = fields.Float(allow_none=True)
+    visit_rate = Rate("走访率")
 
 
 class ListPage(Schema):
@@ -354,16 +354,16 @@ class Figures(Schema):
     org_unit_id = fields.Integer(allow_none=True)
     list_items = fields.Integer()
     visited = fields.Integer()
-    visit_rate = fields.Float(allow_none=True, metadata={"description": "走访率"})
+    visit_rate = Rate("走访率")
     ratings = fields.Integer()
     satisfaction = fields.Float(allow_none=True, metadata={"description": "average visit rating, 1–5"})
     satisfied_share = fields.Float(allow_none=True, metadata={"description": "share of ratings 4 or 5"})
     matters_reported = fields.Integer(metadata={"description": "小微事项上报数"})
     matters_resolved = fields.Integer()
-    completion_rate = fields.Float(allow_none=True, metadata={"description": "完成率(办结率)"})
+    completion_rate = Rate("完成率(办结率)")
     hard_matters = fields.Integer(metadata={"description": "escalated to village or department"})
     hard_matters_resolved = fields.Integer()
-    hard_matter_completion_rate = fields.Float(allow_none=True, metadata={"description": "难事办结率"})
+    hard_matter_completion_rate = Rate("难事办结率")
     avg_days_to_close = fields.Float(allow_none=True, metadata={"description": "平均办结天数"})
     department_dispatches = fields.Integer()
     department_dispatches_resolved = fields.Integer(metadata={"description": "点兵点将解决数"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
 
 LEVELS = ["township", "village", "grid"]
 EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
@@ -315,7 +315,7 @@ class VillageProgress(Schema):
     total = fields.Integer()
     accepted = fields.Integer()
     overdue = fields.Integer()
-    completion_rate = fields.Float()
+    completion_rate = Rate("完成率")
     by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
@@ -379,8 +379,8 @@ class TaskStats(Schema):
     dispatched = fields.Integer(metadata={"description": "tasks dispatched"})
     assignments = fields.Integer(metadata={"description": "tasks reaching villages (assignments)"})
     completed = fields.Integer()
-    completion_rate = fields.Float(allow_none=True)
-    on_time_rate = fields.Float(allow_none=True)
+    completion_rate = Rate("完成率")
+    on_time_rate = Rate("按时完成率")
     avg_days_to_close = fields.Float(allow_none=True)
     previous = fields.Dict(metadata={"description": "the same figures for the period before"})
     assignments_change_pct = fields.Float(allow_none=True)

@@ -42,15 +42,10 @@ export function monthsBack(n) {
   return out
 }
 
+// every rate in the API is a fraction (0–1)
 export function pct(v, digits = 1) {
   if (v === null || v === undefined) return '—'
   return (v * 100).toFixed(digits) + '%'
-}
-
-// taskflow statistics give percentages (0–100); fieldwork gives fractions (0–1), see pct()
-export function pct100(v, digits = 1) {
-  if (v === null || v === undefined) return '—'
-  return Number(v).toFixed(digits) + '%'
 }
 
 export function fmtTime(v) {

@@ -131,7 +131,11 @@ def grant_account(uow, actor: Actor, person_id: int, username: str, password: st
         raise DomainError("forbidden")
     taken = session.scalar(select(Person.id).where(Person.username == username, Person.id != person.id))
     if taken is not None:
-        raise DomainError("conflict", {"detail": f"账号 {username} 已被使用"}, {"username": ["账号已被使用"]})
+        raise DomainError(
+            "conflict",
+            {"detail": f"账号 {username} 已被使用", "detail_en": f"The username {username} is taken"},
+            {"username": ["账号已被使用"]},
+        )
     person.username = username
     person.password_hash = hasher.hash(password)
     person.failed_logins, person.locked_until = 0, None
@@ -165,7 +169,11 @@ def create_org_unit(uow, actor: Actor, data: dict) -> OrgUnit:
 
 def _unique(session, model, code: str) -> None:
     if session.scalar(select(model.id).where(model.code == code)) is not None:
-        raise DomainError("conflict", {"detail": f"编码 {code} 已存在"}, {"code": ["编码已存在"]})
+        raise DomainError(
+            "conflict",
+            {"detail": f"编码 {code} 已存在", "detail_en": f"Code {code} already exists"},
+            {"code": ["编码已存在"]},
+        )
 
 
 def create_person(uow, actor: Actor, data: dict) -> Person:

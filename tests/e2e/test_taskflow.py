@@ -19,6 +19,12 @@ def _api(platform, who):
     base = platform.base_url + "/api/v1"
 
     class Client:
+        def en(self, method, path, json=None):
+            """The same call, answered in English."""
+            return requests.request(
+                method, base + path, headers={**headers, "Accept-Language": "en"}, json=json, timeout=30
+            )
+
         def get(self, path, **kw):
             return requests.get(base + path, headers=headers, timeout=30, **kw)
 
@@ -214,9 +220,16 @@ def test_taskflow_through_the_gateway(platform_pg):
     pending = _ok(leader.get("/tasks", params={"status": "pending_review"}))
     assert {t["id"] for t in pending["items"]} == {fraud["id"], waste["id"], project["id"]}
     assert pending["counts"]["rejected"] == 4
+    by_matter = _ok(leader.get("/tasks", params={"matter_code": "PA001"}))  # counts follow the filter
+    assert by_matter["counts"] == {"pending_review": 1, "rejected": 1}
+    assert sum(by_matter["counts"].values()) == by_matter["meta"]["total"] == 2
     assert leader.post(f"/tasks/{fraud['id']}/dispatch").status_code == 409  # not approved yet
     _ok(leader.post(f"/tasks/{fraud['id']}/approve"))
     assert leader.post(f"/tasks/{fraud['id']}/approve").status_code == 409
+    r = leader.en("POST", f"/tasks/{fraud['id']}/approve")  # a domain conflict in English too
+    assert (r.status_code, r.json()["code"]) == (409, "conflict")
+    assert r.json()["title"] == "The task is approved: it cannot be approved"
+    assert r.headers["Content-Language"] == "en"
     edited = _ok(leader.patch(f"/tasks/{fraud['id']}", {"deadline": deadline}))
     assert edited["deadline"] == deadline
 
@@ -331,7 +344,7 @@ def test_taskflow_through_the_gateway(platform_pg):
     progress = _ok(leader.get("/assignments/progress", params={"task_id": fraud["id"]}))
     assert len(progress) == len(villages)
     row1 = next(p for p in progress if p["village_id"] == village1["id"])
-    assert row1["accepted"] == 1 and row1["completion_rate"] == 100.0
+    assert row1["accepted"] == 1 and row1["completion_rate"] == 1.0
 
     # -- the ledger writes itself; a village's month exports as .xlsx
     month = local_month(datetime.now(UTC))
@@ -361,7 +374,7 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert stats["received"] == 3 and stats["returned"] == 1
     assert stats["dispatched"] == 2 and stats["assignments"] == len(villages) + 1
     assert stats["completed"] == 1  # the major project waits for its procedure
-    assert stats["completion_rate"] == round(100.0 / (len(villages) + 1), 1)
+    assert stats["completion_rate"] == round(1 / (len(villages) + 1), 4)  # a fraction, 0..1
     assert stats["avg_days_to_close"] is not None and stats["previous"]["assignments"] == 0
     assert _ok(leader2.get("/stats/tasks"))["submitted"] == 0
     rejections = _ok(dept.get("/stats/tasks/rejections", params={"since": "2024-01-01"}))

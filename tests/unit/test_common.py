@@ -122,3 +122,27 @@ def test_text_without_control_characters():
         load(PersonCreate(), {"code": "a1", "name": "张三", "roles": ["member"], "org_unit_id": 1})["name"]
         == "张三"
     )
+
+
+def test_every_conflict_is_said_in_both_languages():
+    """409s carry their own English, and no conflict is raised without it."""
+    import pathlib
+    import re
+
+    from common.errors import conflict
+
+    err = conflict("该项目已揭榜", "The project has already been awarded")
+    assert (err.status, err.message(), err.message("en")) == (
+        409,
+        "该项目已揭榜",
+        "The project has already been awarded",
+    )
+    root = pathlib.Path(__file__).resolve().parents[2] / "services"
+    bare = [
+        f"{p.relative_to(root)}:{n}"
+        for p in root.rglob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""DomainError\(\s*"conflict",\s*\{"detail": [^}]*\}\)""", line)
+        and "detail_en" not in line
+    ]
+    assert bare == []

@@ -32,3 +32,20 @@ def test_every_route_is_documented_with_problems():
         "required": True,
         "schema": {"type": "integer"},
     }
+
+
+def test_every_rate_is_documented_as_a_fraction():
+    """One convention: rates are fractions from 0 to 1 in every answer."""
+    rates = {
+        (name, prop): spec
+        for name, schema_ in build_spec()["components"]["schemas"].items()
+        for prop, spec in schema_.get("properties", {}).items()
+        if prop.endswith("_rate")
+    }
+    assert len(rates) >= 8
+    wrong = [
+        k
+        for k, s in rates.items()
+        if s.get("maximum") != 1 or s.get("minimum") != 0 or "0 到 1" not in s.get("description", "")
+    ]
+    assert wrong == []

@@ -11,7 +11,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from common.errors import DomainError, not_found
+from common.errors import DomainError, conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.fieldwork import alert_digest, domain
@@ -52,7 +52,7 @@ def _insert(session: Session, model):
 
 
 def _conflict(error: LadderError) -> DomainError:
-    return DomainError("conflict", {"detail": error.detail})
+    return conflict(error.detail, error.detail_en)
 
 
 # -- settings -------------------------------------------------------------------------

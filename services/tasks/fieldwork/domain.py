@@ -132,9 +132,10 @@ class Thresholds:
 class LadderError(Exception):
     """A step the matter's state does not allow (409), with a Chinese reason."""
 
-    def __init__(self, detail: str):
+    def __init__(self, detail: str, detail_en: str):
         super().__init__(detail)
         self.detail = detail
+        self.detail_en = detail_en
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def takes_order(actor: Actor, m: MatterState) -> bool:
 
 def check_resolve(actor: Actor, m: MatterState) -> None:
     if m.status in (Status.resolved, Status.rated):
-        raise LadderError("该事项已办结,不能重复办结")
+        raise LadderError("该事项已办结,不能重复办结", "The matter is already resolved")
     if m.level == Level.grid and not handles_at_grid(actor, m):
         raise PermissionError
     if m.level == Level.village and not handles_at_village(actor, m):
@@ -185,12 +186,14 @@ def check_resolve(actor: Actor, m: MatterState) -> None:
         if not takes_order(actor, m):
             raise PermissionError
         if m.status != Status.taken:
-            raise LadderError("部门须先接单,才能办结")
+            raise LadderError(
+                "部门须先接单,才能办结", "The department must take the order before resolving it"
+            )
 
 
 def check_escalate(actor: Actor, m: MatterState) -> Level:
     if m.status in (Status.resolved, Status.rated):
-        raise LadderError("该事项已办结,不能再上报")
+        raise LadderError("该事项已办结,不能再上报", "The matter is resolved: it cannot be escalated")
     if m.level == Level.grid:
         if not handles_at_grid(actor, m):
             raise PermissionError
@@ -199,34 +202,39 @@ def check_escalate(actor: Actor, m: MatterState) -> Level:
         if not handles_at_village(actor, m):
             raise PermissionError
         return Level.department
-    raise LadderError("事项已在部门层级(点兵点将),不能再上报")
+    raise LadderError(
+        "事项已在部门层级(点兵点将),不能再上报", "The matter is at department level: it cannot go higher"
+    )
 
 
 def check_dispatch(actor: Actor, m: MatterState, platform_staff: bool) -> None:
     if m.level != Level.department:
-        raise LadderError("只有上报到乡镇四平台的事项才能派给部门")
+        raise LadderError(
+            "只有上报到乡镇四平台的事项才能派给部门",
+            "Only a matter escalated to the township platform can be sent to a department",
+        )
     if m.status != Status.open:
-        raise LadderError("该事项已被部门接单或已办结,不能再派单")
+        raise LadderError("该事项已被部门接单或已办结,不能再派单", "The matter was already taken or resolved")
     if not dispatches(actor, m, platform_staff):
         raise PermissionError
 
 
 def check_take(actor: Actor, m: MatterState) -> None:
     if m.level != Level.department or m.department_id is None:
-        raise LadderError("该事项尚未派给部门,不能接单")
+        raise LadderError("该事项尚未派给部门,不能接单", "The matter was not sent to a department")
     if not takes_order(actor, m):
         raise PermissionError
     if m.status != Status.open:
-        raise LadderError("该事项已接单或已办结,不能重复接单")
+        raise LadderError("该事项已接单或已办结,不能重复接单", "The matter was already taken or resolved")
 
 
 def check_rate(actor: Actor, m: MatterState) -> None:
     if m.reporter_id != actor.id and m.member_id != actor.id:
         raise PermissionError
     if m.status == Status.rated:
-        raise LadderError("该事项已评价过,不能重复评价")
+        raise LadderError("该事项已评价过,不能重复评价", "The matter has already been rated")
     if m.status != Status.resolved:
-        raise LadderError("事项办结后才能评价")
+        raise LadderError("事项办结后才能评价", "A matter can be rated once resolved")
 
 
 # Roles that see matters by place (scope); the others see only their own.

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from common.errors import DomainError, not_found
+from common.errors import DomainError, conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.procedures import chain, domain
@@ -31,10 +31,6 @@ TEMPLATE_FIELDS = ("name", "description", "applies_to_major", "matter_codes", "s
 STARTER_ROLES = ("village_secretary", "village_cadre")
 TOWNSHIP_ROLES = ("county_admin", "township_leader")
 BIDDER_ROLES = ("village_secretary",)
-
-
-def conflict(message: str) -> DomainError:
-    return DomainError("conflict", {"detail": message})
 
 
 def _event(name: str, data: dict, subject: str, org_path: str) -> DomainEvent:
@@ -148,7 +144,7 @@ def seed_templates(uow, now: datetime) -> dict:
 def create_template(uow, actor: Actor, data: dict, now: datetime) -> Template:
     actor.require("county_admin")
     if current_template(uow.session, data["code"]) is not None:
-        raise conflict(f"程序模板 {data['code']} 已存在")
+        raise conflict(f"程序模板 {data['code']} 已存在", f"Procedure template {data['code']} already exists")
     _check_steps(data["steps"])
     template = _new_version(uow.session, actor, data["code"], data, now)
     _template_changed(uow, template, "created", actor, now)
@@ -229,9 +225,12 @@ def start_procedure(uow, actor: Actor, data: dict, org: taskflow.Org, now: datet
         if a is None or not actor.covers(taskflow.village_path(a.org_path)):
             raise not_found("任务", "assignment")
         if template not in applicable_templates(session, task.matter_code, task.major):
-            raise conflict(f"事项 {task.matter_code} 不适用“{template.name}”程序")
+            raise conflict(
+                f"事项 {task.matter_code} 不适用“{template.name}”程序",
+                f"Matter {task.matter_code} does not take the {template.code} procedure",
+            )
         if a.status == "accepted":
-            raise conflict("该任务已办结,不能再启动议事程序")
+            raise conflict("该任务已办结,不能再启动议事程序", "The task is done: no procedure can be started")
         open_one = session.scalar(
             select(Procedure.id).where(
                 Procedure.assignment_id == a.id,
@@ -240,7 +239,10 @@ def start_procedure(uow, actor: Actor, data: dict, org: taskflow.Org, now: datet
             )
         )
         if open_one is not None:
-            raise conflict(f"该任务已有进行中的“{template.name}”程序(编号 {open_one})")
+            raise conflict(
+                f"该任务已有进行中的“{template.name}”程序(编号 {open_one})",
+                f"The task already has an open {template.code} procedure (no. {open_one})",
+            )
         org_path = taskflow.village_path(a.org_path)
         title = data.get("title") or a.title
         task_id, assignment_id, matter_code = task.id, a.id, task.matter_code
@@ -317,7 +319,7 @@ def complete_step(
     p = get_procedure(session, actor, procedure_id)
     template = session.get(Template, p.template_id)
     if p.status == "completed":
-        raise conflict("该议事程序已完成")
+        raise conflict("该议事程序已完成", "The procedure is already complete")
     steps = steps_of(session, p)
     if not 0 <= position < len(steps):
         raise not_found("程序步骤", "step")
@@ -503,7 +505,7 @@ def submit_bid(uow, actor: Actor, project_id: int, data: dict, org: taskflow.Org
     project = get_project(session, actor, project_id)
     actor.require(*BIDDER_ROLES)
     if project.status != "open":
-        raise conflict("该项目已揭榜,不再接受竞榜")
+        raise conflict("该项目已揭榜,不再接受竞榜", "The project has been awarded: no more bids")
     if not domain.bidding_open(project.deadline, now):
         raise DomainError("bidding_closed")
     village = taskflow.places(session, org, [actor.org_unit_id])[actor.org_unit_id]
@@ -560,9 +562,9 @@ def award_project(
     actor.require(*TOWNSHIP_ROLES)
     actor.require_scope(project.org_path)
     if project.status != "open":
-        raise conflict("该项目已揭榜")
+        raise conflict("该项目已揭榜", "The project has already been awarded")
     if domain.bidding_open(project.deadline, now):
-        raise conflict("竞榜尚未截止,截止后才能揭榜")
+        raise conflict("竞榜尚未截止,截止后才能揭榜", "Bidding is still open: award after its deadline")
     bids = list(session.scalars(select(Bid).where(Bid.project_id == project.id)))
     winner = next((b for b in bids if b.id == data["bid_id"]), None)
     if winner is None:
@@ -580,7 +582,10 @@ def award_project(
         now,
     )
     if task.status == "rejected":
-        raise conflict(f"揭榜任务未通过过筛:{tf_domain.REJECT_REASONS[task.reject_reason]}")
+        raise conflict(
+            f"揭榜任务未通过过筛:{tf_domain.REJECT_REASONS[task.reject_reason]}",
+            f"The project's task failed screening: {tf_domain.REJECT_REASONS_EN[task.reject_reason]}",
+        )
     taskflow.approve_task(uow, actor, task.id, now)
     if task.major:
         if "decision" not in data:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sqlalchemy import func, insert, select, update
 
-from common.errors import DomainError, not_found
+from common.errors import DomainError, conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.procedures import chain
@@ -53,8 +53,15 @@ class Org(Protocol):
     def responsible_for_grid(self, grid_id: int) -> dict: ...
 
 
-def _conflict(message: str) -> DomainError:
-    return DomainError("conflict", {"detail": message})
+def _conflict(message: str, message_en: str) -> DomainError:
+    return conflict(message, message_en)
+
+
+def _state_conflict(task: Task, cannot_zh: str, cannot_en: str) -> DomainError:
+    return conflict(
+        f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,{cannot_zh}",
+        f"The task is {domain.TASK_STATUS_EN[task.status]}: {cannot_en}",
+    )
 
 
 def _event(name: str, data: dict, subject: str, org_path: str) -> DomainEvent:
@@ -200,7 +207,7 @@ def _catalogue_event(uow, matter: Matter, change: str, actor: Actor | None) -> N
 def create_matter(uow, actor: Actor, data: dict, now: datetime) -> Matter:
     actor.require("county_admin")
     if current_matter(uow.session, data["code"]) is not None:
-        raise _conflict(f"事项编码 {data['code']} 已存在")
+        raise _conflict(f"事项编码 {data['code']} 已存在", f"Matter code {data['code']} already exists")
     matter = _new_version(uow.session, actor, data["code"], data, now)
     _catalogue_event(uow, matter, "created", actor)
     return matter
@@ -212,7 +219,7 @@ def update_matter(uow, actor: Actor, code: str, data: dict, now: datetime) -> Ma
     if previous is None:
         raise not_found("事项", "matter")
     if previous.retired_at is not None:
-        raise _conflict("已停用的事项不能修改")
+        raise _conflict("已停用的事项不能修改", "A retired matter cannot be changed")
     matter = _new_version(uow.session, actor, code, data, now)
     _catalogue_event(uow, matter, "updated", actor)
     return matter
@@ -224,7 +231,7 @@ def retire_matter(uow, actor: Actor, code: str, now: datetime) -> Matter:
     if matter is None:
         raise not_found("事项", "matter")
     if matter.retired_at is not None:
-        raise _conflict("该事项已经停用")
+        raise _conflict("该事项已经停用", "The matter is already retired")
     matter.retired_at = now
     _catalogue_event(uow, matter, "retired", actor)
     return matter
@@ -483,7 +490,7 @@ def code_task(uow, actor: Actor, task_id: int, code: str, now: datetime) -> Task
     if not _is_sender(actor, task):
         raise not_found("任务", "task")
     if task.status != "needs_code":
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,不需要补录过筛编码")
+        raise _state_conflict(task, "不需要补录过筛编码", "it needs no screening code")
     targets = _targets(session, task)
     places_ = [Place(id=t.org_unit_id, level=t.level, name=t.name, path=t.path) for t in targets]
     task.matter_code = code
@@ -520,7 +527,7 @@ def approve_task(uow, actor: Actor, task_id: int, now: datetime) -> Task:
     task = _task(uow.session, task_id)
     _reviewer(actor, task)
     if task.status != "pending_review":
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,不能审核通过")
+        raise _state_conflict(task, "不能审核通过", "it cannot be approved")
     before, task.status = task.status, "approved"
     task.reviewed_at, task.reviewer_id = now, actor.id
     _review_event(uow, "task.approved", task, actor)
@@ -534,7 +541,7 @@ def return_task(uow, actor: Actor, task_id: int, reason: str, now: datetime) -> 
     task = _task(uow.session, task_id)
     _reviewer(actor, task)
     if task.status not in domain.EDITABLE_TASK_STATUSES:
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,不能退回")
+        raise _state_conflict(task, "不能退回", "it cannot be returned")
     before, task.status = task.status, "returned"
     task.review_reason, task.reviewed_at, task.reviewer_id = reason, now, actor.id
     _review_event(uow, "task.returned", task, actor, reason)
@@ -555,7 +562,7 @@ def edit_task(uow, actor: Actor, task_id: int, data: dict, org: Org, now: dateti
     task = _task(session, task_id)
     _reviewer(actor, task)
     if task.status not in domain.EDITABLE_TASK_STATUSES:
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,不能修改")
+        raise _state_conflict(task, "不能修改", "it cannot be changed")
     detail: dict = {}
     if "deadline" in data:
         if data["deadline"] < domain.local_date(now):
@@ -570,9 +577,11 @@ def edit_task(uow, actor: Actor, task_id: int, data: dict, org: Org, now: dateti
         matter = session.get(Matter, task.matter_id)
         rule = domain.MatterRule(matter.code, tuple(matter.levels), False)
         if not domain.levels_allowed(rule, [t.level for t in targets]):
-            raise _conflict(domain.REJECT_REASONS["level_not_allowed"])
+            raise _conflict(
+                domain.REJECT_REASONS["level_not_allowed"], domain.REJECT_REASONS_EN["level_not_allowed"]
+            )
         if _duplicates(session, task.matter_code, [t.id for t in targets], task.id):
-            raise _conflict(domain.REJECT_REASONS["duplicate"])
+            raise _conflict(domain.REJECT_REASONS["duplicate"], domain.REJECT_REASONS_EN["duplicate"])
         old = [t.org_unit_id for t in _targets(session, task)]
         for row in _targets(session, task):
             session.delete(row)
@@ -608,7 +617,7 @@ def record_decision(uow, actor: Actor, task_id: int, data: dict, now: datetime) 
     task = _task(session, task_id)
     _reviewer(actor, task)
     if task.status not in domain.EDITABLE_TASK_STATUSES:
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,不能记录集体讨论")
+        raise _state_conflict(task, "不能记录集体讨论", "no collective decision can be recorded")
     if data["meeting_date"] > domain.local_date(now):
         raise DomainError("validation_failed", fields={"meeting_date": ["会议日期不能晚于今天"]})
     decision = Decision(
@@ -703,11 +712,13 @@ def _dispatch_villages(session, org: Org, task: Task, data: dict) -> list[tuple[
                 (t for t in targets if t.level == "grid" and t.path.startswith(village.path)), None
             )
             if grid_target is None:
-                raise _conflict(f"{village.name}不在该任务的派发对象内")
+                raise _conflict(
+                    f"{village.name}不在该任务的派发对象内", f"{village.name} is not among the task's targets"
+                )
             grid_id = grid_target.org_unit_id
         result[village.id] = (village, grid_id)
     if not result:
-        raise _conflict("没有可派发的村(社区)")
+        raise _conflict("没有可派发的村(社区)", "There is no village to dispatch to")
     return list(result.values())
 
 
@@ -719,10 +730,13 @@ def dispatch_task(
     task = _task(session, task_id)
     _reviewer(actor, task)
     if task.status != "approved":
-        raise _conflict(f"任务当前状态为“{domain.TASK_STATUS_LABELS[task.status]}”,审核通过后才能派单")
+        raise _state_conflict(task, "审核通过后才能派单", "it can be dispatched only once approved")
     matter = session.get(Matter, task.matter_id)
     if "village" not in matter.levels and "grid" not in matter.levels:
-        raise _conflict("该事项只能由乡镇办理,不能派到村(社区)")
+        raise _conflict(
+            "该事项只能由乡镇办理,不能派到村(社区)",
+            "This matter is for the township and cannot go to villages",
+        )
     if task.major and latest_decision(session, task.id) is None:
         raise DomainError("decision_required")
     chosen = _dispatch_villages(session, org, task, data)
@@ -863,7 +877,7 @@ def _transition(
     try:
         to = domain.next_status(action, a.status)
     except domain.TransitionError as exc:
-        raise _conflict(exc.message) from exc
+        raise _conflict(exc.message, exc.message_en) from exc
     before, a.status = a.status, to
     data = assignment_event_data(a, before, actor, extra.get("reason")) | {
         k: v for k, v in extra.items() if k != "reason"
@@ -904,7 +918,7 @@ def claim(uow, actor: Actor, assignment_id: int, now: datetime) -> Assignment:
     if not actor.covers(a.org_path) and a.assignee_id != actor.id:
         raise DomainError("out_of_scope")
     if a.assignee_id is not None and a.assignee_id != actor.id:
-        raise _conflict("该任务已指派给其他人员")
+        raise _conflict("该任务已指派给其他人员", "The assignment is held by someone else")
     a.assignee_id = actor.id
     _transition(uow, actor, a, "claim", now)
     return a
@@ -929,7 +943,7 @@ def submit(uow, actor: Actor, assignment_id: int, evidence: dict, now: datetime)
     try:  # a wrong state is the first thing to say, before any missing evidence
         domain.next_status("submit", a.status)
     except domain.TransitionError as exc:
-        raise _conflict(exc.message) from exc
+        raise _conflict(exc.message, exc.message_en) from exc
     matter = session.get(Matter, task.matter_id)
     missing = domain.missing_evidence(matter.evidence, evidence)
     if missing:

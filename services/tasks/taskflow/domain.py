@@ -37,6 +37,12 @@ REJECT_REASONS = {
     "level_not_allowed": "该事项不能派到此层级",
     "duplicate": "同一事项已向该对象派发且未办结(多头派单)",
 }
+REJECT_REASONS_EN = {
+    "unknown_code": "The screening code is not in the matter catalogue",
+    "retired_code": "The matter has been retired",
+    "level_not_allowed": "The matter may not be sent to this level",
+    "duplicate": "The same matter was already sent to this place and is still open",
+}
 
 TASK_STATUS_LABELS = {
     "needs_code": "待补过筛编码",
@@ -46,6 +52,15 @@ TASK_STATUS_LABELS = {
     "returned": "已退回",
     "dispatched": "已派单",
     "done": "已办结",
+}
+TASK_STATUS_EN = {
+    "needs_code": "waiting for a screening code",
+    "rejected": "rejected by screening",
+    "pending_review": "waiting for review",
+    "approved": "approved",
+    "returned": "returned",
+    "dispatched": "dispatched",
+    "done": "done",
 }
 OPEN_TASK_STATUSES = ("pending_review", "approved", "dispatched")
 EDITABLE_TASK_STATUSES = ("pending_review", "approved")
@@ -93,9 +108,10 @@ ACTION_LABELS = {
 
 
 class TransitionError(Exception):
-    def __init__(self, message: str):
+    def __init__(self, message: str, message_en: str):
         super().__init__(message)
         self.message = message
+        self.message_en = message_en
 
 
 def next_status(action: str, current: str) -> str:
@@ -103,7 +119,8 @@ def next_status(action: str, current: str) -> str:
     allowed, to = ASSIGNMENT_TRANSITIONS[action]
     if current not in allowed:
         raise TransitionError(
-            f"任务当前状态为“{ASSIGNMENT_STATUS_LABELS.get(current, current)}”,不能{ACTION_LABELS[action]}"
+            f"任务当前状态为“{ASSIGNMENT_STATUS_LABELS.get(current, current)}”,不能{ACTION_LABELS[action]}",
+            f"The assignment is {current.replace('_', ' ')}: it cannot be {action}ed now",
         )
     return to
 

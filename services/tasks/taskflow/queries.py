@@ -289,13 +289,13 @@ def task_dicts(session: Session, tasks: list[Task], detail: bool = False) -> lis
 
 
 def tasks(session: Session, actor: Actor, q: dict) -> dict:
-    base = select(Task).where(task_visibility(actor))
+    filters = [task_visibility(actor)]
     if q.get("matter_code"):
-        base = base.where(Task.matter_code == q["matter_code"])
+        filters.append(Task.matter_code == q["matter_code"])
+    base = select(Task).where(*filters)
+    # the counts by status follow every filter but the status itself (they label its tabs)
     counts = dict(
-        session.execute(
-            select(Task.status, func.count()).where(task_visibility(actor)).group_by(Task.status)
-        ).all()
+        session.execute(select(Task.status, func.count()).where(*filters).group_by(Task.status)).all()
     )
     if q.get("status"):
         base = base.where(Task.status == q["status"])
@@ -435,7 +435,7 @@ def progress(session: Session, actor: Actor, task_id: int | None, today: date) -
         if status == "accepted":
             row["accepted"] += n
     for row in villages.values():
-        row["completion_rate"] = round(row["accepted"] * 100.0 / row["total"], 1) if row["total"] else 0.0
+        row["completion_rate"] = round(row["accepted"] / row["total"], 4) if row["total"] else 0.0
     return sorted(villages.values(), key=lambda r: (r["township_id"] or 0, r["village_id"]))
 
 
@@ -610,8 +610,8 @@ def _period_figures(session: Session, actor: Actor, start: str, end: str) -> dic
         "dispatched": int(dispatched_tasks or 0),
         "assignments": total,
         "completed": completed,
-        "completion_rate": round(completed * 100.0 / total, 1) if total else None,
-        "on_time_rate": round(in_time * 100.0 / completed, 1) if completed else None,
+        "completion_rate": round(completed / total, 4) if total else None,  # rates are fractions 0..1
+        "on_time_rate": round(in_time / completed, 4) if completed else None,
         "avg_days_to_close": round(sum(days) / len(days), 2) if days else None,
     }
 
