@@ -215,6 +215,10 @@ class Task(Schema):
     dispatched_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     targets = fields.List(fields.Nested(Target))
+    undispatched = fields.List(
+        fields.Nested(lambda: UndispatchedVillage()),
+        metadata={"description": "target villages not dispatched yet (派单可分批)"},
+    )
     decision = fields.Nested(Decision, allow_none=True)
     assignments = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "by status"}
@@ -308,10 +312,17 @@ class ProgressQuery(Query):
     task_id = fields.Integer(load_default=None, allow_none=True)
 
 
+class UndispatchedVillage(Schema):
+    village_id = fields.Integer()
+    village_name = fields.String()
+    township_id = fields.Integer(allow_none=True)
+
+
 class VillageProgress(Schema):
     village_id = fields.Integer()
     village_name = fields.String()
     township_id = fields.Integer(allow_none=True)
+    dispatched = fields.Boolean(metadata={"description": "false: a target village not dispatched yet"})
     total = fields.Integer()
     accepted = fields.Integer()
     overdue = fields.Integer()

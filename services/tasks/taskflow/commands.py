@@ -679,6 +679,31 @@ def latest_decision(session, task_id: int) -> Decision | None:
 # -- dispatch ----------------------------------------------------------------------------
 
 
+def _all_target_villages(session, org: Org, targets: list[TaskTarget]) -> list[tuple[Place, int | None]]:
+    """Every village the task's targets reach: a township's villages, a village, a grid's village."""
+    chosen: list[tuple[Place, int | None]] = []
+    for target in targets:
+        if target.level == "township":
+            chosen += [(v, None) for v in villages_under(session, org, target.org_unit_id)]
+        elif target.level == "village":
+            chosen.append(
+                (Place(id=target.org_unit_id, level="village", name=target.name, path=target.path), None)
+            )
+        else:
+            village_id = domain.ids_of(target.path)["village_id"]
+            village = places(session, org, [village_id])[village_id]
+            chosen.append((village, target.org_unit_id))
+    return chosen
+
+
+def _undispatched(all_villages: list[tuple[Place, int | None]], dispatched: set[int]) -> list[dict]:
+    return [
+        {"village_id": v.id, "village_name": v.name, "township_id": domain.ids_of(v.path)["township_id"]}
+        for v, _ in {v.id: (v, g) for v, g in all_villages}.values()
+        if v.id not in dispatched
+    ]
+
+
 def _dispatch_villages(session, org: Org, task: Task, data: dict) -> list[tuple[Place, int | None]]:
     """(village, grid id or None) pairs to dispatch to, each inside the task's targets."""
     targets = _targets(session, task)
@@ -688,18 +713,7 @@ def _dispatch_villages(session, org: Org, task: Task, data: dict) -> list[tuple[
     elif "org_unit_id" in data:
         chosen = [(v, None) for v in villages_under(session, org, data["org_unit_id"])]
     else:
-        chosen = []
-        for target in targets:
-            if target.level == "township":
-                chosen += [(v, None) for v in villages_under(session, org, target.org_unit_id)]
-            elif target.level == "village":
-                chosen.append(
-                    (Place(id=target.org_unit_id, level="village", name=target.name, path=target.path), None)
-                )
-            else:
-                village_id = domain.ids_of(target.path)["village_id"]
-                village = places(session, org, [village_id])[village_id]
-                chosen.append((village, target.org_unit_id))
+        chosen = _all_target_villages(session, org, targets)
     result: dict[int, tuple[Place, int | None]] = {}
     for village, grid_id in chosen:
         if village.level != "village":
@@ -725,11 +739,14 @@ def _dispatch_villages(session, org: Org, task: Task, data: dict) -> list[tuple[
 def dispatch_task(
     uow, actor: Actor, task_id: int, data: dict, org: Org, now: datetime
 ) -> tuple[Task, list[int]]:
-    """派单: one assignment per village in one bulk insert, ledger rows in another, ONE event."""
+    """派单: one assignment per village in one bulk insert, ledger rows in another, ONE event.
+    In steps: some target villages now, the rest later (by default, all that remain)."""
     session = uow.session
     task = _task(session, task_id)
     _reviewer(actor, task)
-    if task.status != "approved":
+    if task.status == "dispatched" and not task.undispatched:
+        raise _conflict("该任务已向全部对象派发", "The task has been dispatched to all its targets")
+    if task.status not in ("approved", "dispatched"):
         raise _state_conflict(task, "审核通过后才能派单", "it can be dispatched only once approved")
     matter = session.get(Matter, task.matter_id)
     if "village" not in matter.levels and "grid" not in matter.levels:
@@ -739,9 +756,20 @@ def dispatch_task(
         )
     if task.major and latest_decision(session, task.id) is None:
         raise DomainError("decision_required")
-    chosen = _dispatch_villages(session, org, task, data)
+    already = set(session.scalars(select(Assignment.village_id).where(Assignment.task_id == task.id)))
+    if task.status == "dispatched" and not data:  # the rest of the targets
+        remaining = {r["village_id"] for r in task.undispatched}
+        chosen = [(v, g) for v, g in _dispatch_villages(session, org, task, {}) if v.id in remaining]
+    else:
+        chosen = _dispatch_villages(session, org, task, data)
+    twice = [v.name for v, _ in chosen if v.id in already]
+    if twice:
+        names = "、".join(twice)
+        raise _conflict(f"{names}已派发过该任务", f"Already dispatched to {', '.join(twice)}")
     for village, _ in chosen:
         actor.require_scope(village.path)
+    every = _all_target_villages(session, org, _targets(session, task))
+    task.undispatched = _undispatched(every, already | {v.id for v, _ in chosen})
     month = domain.local_month(now)
     rows = []
     for village, grid_id in chosen:
@@ -765,7 +793,8 @@ def dispatch_task(
     assignment_ids = list(
         session.scalars(insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), rows)
     )
-    before, task.status, task.dispatched_at = task.status, "dispatched", now
+    before, task.status = task.status, "dispatched"
+    task.dispatched_at = task.dispatched_at or now  # the first step's time
     write_ledger(
         session,
         [
@@ -999,7 +1028,7 @@ def accept(uow, actor: Actor, assignment_id: int, now: datetime) -> Assignment:
             Assignment.task_id == task.id, Assignment.status != "accepted"
         )
     )
-    if not still_open:
+    if not still_open and not task.undispatched:  # every target village dispatched and closed
         task.status, task.closed_at = "done", now
         write_ledger(
             session, [ledger_row(now, actor, "closed", task.org_path, task.id, None, "dispatched", "done")]

@@ -96,6 +96,9 @@ class Task(Base):
     reviewer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # target villages not yet dispatched ([{village_id, village_name, township_id}]); None before
+    # the first dispatch: a task is done only when this is empty and every assignment closed
+    undispatched: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class TaskTarget(Base):

@@ -270,6 +270,7 @@ def task_dicts(session: Session, tasks: list[Task], detail: bool = False) -> lis
                 "dispatched_at": t.dispatched_at,
                 "closed_at": t.closed_at,
                 "targets": targets[t.id],
+                "undispatched": t.undispatched or [],
                 "decision": (
                     {
                         "meeting_date": d.meeting_date,
@@ -436,6 +437,20 @@ def progress(session: Session, actor: Actor, task_id: int | None, today: date) -
             row["accepted"] += n
     for row in villages.values():
         row["completion_rate"] = round(row["accepted"] / row["total"], 4) if row["total"] else 0.0
+        row["dispatched"] = True
+    if task_id:  # the targets not dispatched yet stand beside the others
+        task = session.scalar(select(Task).where(Task.id == task_id, task_visibility(actor)))
+        for v in (task.undispatched or []) if task is not None else []:
+            if v["village_id"] not in villages:
+                villages[v["village_id"]] = {
+                    **v,
+                    "total": 0,
+                    "accepted": 0,
+                    "overdue": 0,
+                    "by_status": {"not_dispatched": 1},
+                    "completion_rate": 0.0,
+                    "dispatched": False,
+                }
     return sorted(villages.values(), key=lambda r: (r["township_id"] or 0, r["village_id"]))
 
 

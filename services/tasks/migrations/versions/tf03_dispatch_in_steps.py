@@ -1,0 +1,24 @@
+"""taskflow: a task remembers the target villages not yet dispatched (dispatch in steps)
+
+Revision ID: tf03
+Revises: tf02
+Create Date: 2026-12-02 19:20:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "tf03"
+down_revision = "tf02"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tf_tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("undispatched", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tf_tasks", schema=None) as batch_op:
+        batch_op.drop_column("undispatched")
