@@ -215,6 +215,10 @@ class Task(Schema):
     dispatched_at = fields.DateTime(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
     targets = fields.List(fields.Nested(Target))
+    overlaps = fields.List(
+        fields.Nested(lambda: Overlap()),
+        metadata={"description": "the open work on the same matter for the same villages (多头派单)"},
+    )
     undispatched = fields.List(
         fields.Nested(lambda: UndispatchedVillage()),
         metadata={"description": "target villages not dispatched yet (派单可分批)"},
@@ -310,6 +314,12 @@ class AssignmentPage(Schema):
 
 class ProgressQuery(Query):
     task_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class Overlap(Schema):
+    task_id = fields.Integer()
+    title = fields.String()
+    places = fields.List(fields.String(), metadata={"description": "where the two overlap (names)"})
 
 
 class UndispatchedVillage(Schema):

@@ -32,7 +32,13 @@ class TaskRejected(TaskReceived):
     reason = fields.String(
         required=True, metadata={"description": "unknown_code | retired_code | level_not_allowed | duplicate"}
     )
-    reason_label = fields.String(required=True)
+    reason_label = fields.String(
+        required=True, metadata={"description": "Chinese; a duplicate names the open task"}
+    )
+    overlaps = fields.List(
+        fields.Dict(),
+        metadata={"description": "duplicate: the open work it overlaps, [{task_id, title, places}]"},
+    )
 
 
 class TaskReviewed(Place):

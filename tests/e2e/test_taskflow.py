@@ -168,8 +168,8 @@ def test_taskflow_through_the_gateway(platform_pg):
     )
     assert fraud["status"] == "pending_review" and fraud["matter_version"] == 1
 
-    def rejected(code, targets, reason):
-        body = {"title": f"驳回测试 {code}", "matter_code": code, "target_ids": targets}
+    def rejected(code, targets, reason, title=None):
+        body = {"title": title or f"驳回测试 {code}", "matter_code": code, "target_ids": targets}
         task = _ok(dept.post("/tasks", body), 201)
         assert (task["status"], task["reject_reason"]) == ("rejected", reason), task
         assert task["reject_reason_label"]
@@ -179,6 +179,14 @@ def test_taskflow_through_the_gateway(platform_pg):
     rejected("TJ003", [village1["id"]], "retired_code")
     rejected("QT002", [village1["id"]], "level_not_allowed")
     rejected("PA001", [township["id"]], "duplicate")
+    # 多头派单 at every level: a village inside the township-wide task is the same work
+    overlap = rejected("PA001", [village1["id"]], "duplicate", "请本村开展反诈宣传")
+    assert overlap["overlaps"] == [
+        {"task_id": fraud["id"], "title": fraud["title"], "places": [township["name"]]}
+    ]
+    assert f"“{fraud['title']}”(编号 {fraud['id']}" in overlap["reject_reason_label"]
+    told = _told(dept, f"任务未通过过筛:{overlap['title']}")  # the sender is told which task
+    assert f"编号 {fraud['id']}" in told["body"]
 
     uncoded = _ok(
         dept.post("/tasks", {"title": "请各村开展防范电信网络诈骗宣传活动", "target_ids": [village1["id"]]}),
@@ -219,10 +227,10 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert dept.post(f"/tasks/{fraud['id']}/approve").status_code == 403
     pending = _ok(leader.get("/tasks", params={"status": "pending_review"}))
     assert {t["id"] for t in pending["items"]} == {fraud["id"], waste["id"], project["id"]}
-    assert pending["counts"]["rejected"] == 4
+    assert pending["counts"]["rejected"] == 5
     by_matter = _ok(leader.get("/tasks", params={"matter_code": "PA001"}))  # counts follow the filter
-    assert by_matter["counts"] == {"pending_review": 1, "rejected": 1}
-    assert sum(by_matter["counts"].values()) == by_matter["meta"]["total"] == 2
+    assert by_matter["counts"] == {"pending_review": 1, "rejected": 2}
+    assert sum(by_matter["counts"].values()) == by_matter["meta"]["total"] == 3
     assert leader.post(f"/tasks/{fraud['id']}/dispatch").status_code == 409  # not approved yet
     _ok(leader.post(f"/tasks/{fraud['id']}/approve"))
     assert leader.post(f"/tasks/{fraud['id']}/approve").status_code == 409
@@ -364,12 +372,12 @@ def test_taskflow_through_the_gateway(platform_pg):
 
     # -- statistics match what was done
     stats = _ok(admin.get("/stats/tasks"))
-    assert stats["submitted"] == 7 and stats["rejected"] == 4
+    assert stats["submitted"] == 8 and stats["rejected"] == 5
     assert stats["rejected_by_reason"] == {
         "unknown_code": 1,
         "retired_code": 1,
         "level_not_allowed": 1,
-        "duplicate": 1,
+        "duplicate": 2,
     }
     assert stats["received"] == 3 and stats["returned"] == 1
     assert stats["dispatched"] == 2 and stats["assignments"] == len(villages) + 1
@@ -378,7 +386,7 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert stats["avg_days_to_close"] is not None and stats["previous"]["assignments"] == 0
     assert _ok(leader2.get("/stats/tasks"))["submitted"] == 0
     rejections = _ok(dept.get("/stats/tasks/rejections", params={"since": "2024-01-01"}))
-    assert rejections["total"] == 4 and all(row["sender_name"] for row in rejections["rows"])
+    assert rejections["total"] == 5 and all(row["sender_name"] for row in rejections["rows"])
     assert {row["month"] for row in rejections["rows"]} == {month}
     by_village = _ok(leader.get("/stats/tasks/villages"))
     assert by_village["total"] == len(villages) + 1
@@ -398,7 +406,7 @@ def test_taskflow_through_the_gateway(platform_pg):
         cur.execute("SELECT type, count(*) FROM outbox GROUP BY type")
         types = {t.split(".", 2)[2].rsplit(".", 1)[0]: n for t, n in cur.fetchall()}
     conn.close()
-    assert types["task.rejected"] == 4 and types["task.dispatched"] == 2
+    assert types["task.rejected"] == 5 and types["task.dispatched"] == 2
     for name in (
         "task.received",
         "task.approved",

@@ -313,21 +313,42 @@ def suggester(session) -> Suggester:
 # -- screening ---------------------------------------------------------------------------
 
 
-def _duplicates(
-    session, matter_code: str, target_ids: list[int], exclude_task: int | None = None
-) -> list[int]:
-    query = (
-        select(TaskTarget.org_unit_id)
-        .join(Task, Task.id == TaskTarget.task_id)
-        .where(
-            Task.matter_code == matter_code,
-            Task.status.in_(domain.OPEN_TASK_STATUSES),
-            TaskTarget.org_unit_id.in_(target_ids),
-        )
-    )
+def _open_work(
+    session, matter_code: str, exclude_task: int | None
+) -> list[tuple[Task, list[tuple[str, str]]]]:
+    """Every open piece of work on this matter, with the places it still reaches: a task not
+    dispatched yet reaches its targets; a dispatched one its open assignments and the target
+    villages it has not dispatched to yet."""
+    query = select(Task).where(Task.matter_code == matter_code, Task.status.in_(domain.OPEN_TASK_STATUSES))
     if exclude_task is not None:
         query = query.where(Task.id != exclude_task)
-    return sorted(set(session.scalars(query)))
+    tasks = session.scalars(query).all()
+    work = []
+    for task in tasks:
+        if task.status == "dispatched":
+            reach = [
+                (path, name)
+                for path, name in session.execute(
+                    select(Assignment.org_path, Assignment.village_name).where(
+                        Assignment.task_id == task.id, Assignment.status != "accepted"
+                    )
+                )
+            ] + [(v["path"], v["village_name"]) for v in task.undispatched or [] if v.get("path")]
+        else:
+            reach = [(t.path, t.name) for t in _targets(session, task)]
+        work.append((task, reach))
+    return work
+
+
+def _overlaps(session, matter_code: str, paths: list[str], exclude_task: int | None = None) -> list[dict]:
+    """The open work on the same matter for the same villages as `paths`, whatever either's
+    targets (a township, several villages, one village), naming the task and the places."""
+    found = []
+    for task, reach in _open_work(session, matter_code, exclude_task):
+        places_ = [name for path, name in reach if any(domain.reach_overlaps(path, p) for p in paths)]
+        if places_:
+            found.append({"task_id": task.id, "title": task.title, "places": list(dict.fromkeys(places_))})
+    return found
 
 
 def _screen(
@@ -342,10 +363,11 @@ def _screen(
         else None
     )
     duplicates = (
-        _duplicates(session, code, [t.id for t in targets], task.id)
+        _overlaps(session, code, [t.path for t in targets], task.id)
         if rule and not rule.retired and domain.levels_allowed(rule, [t.level for t in targets])
         else []
     )
+    task.overlaps = duplicates or None
     return matter, domain.screen(rule, [t.level for t in targets], duplicates)
 
 
@@ -375,12 +397,16 @@ def _apply_screening(
     if reason:
         task.status = "rejected"
         task.reject_reason = reason
+        label = (
+            domain.overlap_label(task.overlaps) if reason == "duplicate" else domain.REJECT_REASONS[reason]
+        )
         data = _task_event_data(task, target_ids) | {
             "reason": reason,
-            "reason_label": domain.REJECT_REASONS[reason],
+            "reason_label": label,
+            "overlaps": task.overlaps or [],
         }
         uow.emit(_event("task.rejected", data, f"tasks/{task.id}", task.org_path))
-        action, detail = "rejected", {"reason": reason, "reason_label": domain.REJECT_REASONS[reason]}
+        action, detail = "rejected", {"reason": reason, "reason_label": label}
     else:
         task.status = "pending_review"
         uow.emit(
@@ -580,8 +606,9 @@ def edit_task(uow, actor: Actor, task_id: int, data: dict, org: Org, now: dateti
             raise _conflict(
                 domain.REJECT_REASONS["level_not_allowed"], domain.REJECT_REASONS_EN["level_not_allowed"]
             )
-        if _duplicates(session, task.matter_code, [t.id for t in targets], task.id):
-            raise _conflict(domain.REJECT_REASONS["duplicate"], domain.REJECT_REASONS_EN["duplicate"])
+        overlaps = _overlaps(session, task.matter_code, [t.path for t in targets], task.id)
+        if overlaps:
+            raise _conflict(domain.overlap_label(overlaps), _overlap_en(overlaps))
         old = [t.org_unit_id for t in _targets(session, task)]
         for row in _targets(session, task):
             session.delete(row)
@@ -696,9 +723,19 @@ def _all_target_villages(session, org: Org, targets: list[TaskTarget]) -> list[t
     return chosen
 
 
+def _overlap_en(overlaps: list[dict]) -> str:
+    named = "; ".join(f"task {o['task_id']} ({', '.join(o['places'])})" for o in overlaps)
+    return f"The same matter is already open for these villages: {named}"
+
+
 def _undispatched(all_villages: list[tuple[Place, int | None]], dispatched: set[int]) -> list[dict]:
     return [
-        {"village_id": v.id, "village_name": v.name, "township_id": domain.ids_of(v.path)["township_id"]}
+        {
+            "village_id": v.id,
+            "village_name": v.name,
+            "township_id": domain.ids_of(v.path)["township_id"],
+            "path": v.path,
+        }
         for v, _ in {v.id: (v, g) for v, g in all_villages}.values()
         if v.id not in dispatched
     ]
@@ -768,6 +805,9 @@ def dispatch_task(
         raise _conflict(f"{names}已派发过该任务", f"Already dispatched to {', '.join(twice)}")
     for village, _ in chosen:
         actor.require_scope(village.path)
+    overlaps = _overlaps(session, task.matter_code, [v.path for v, _ in chosen], task.id)
+    if overlaps:  # checked again on the villages that would actually receive it
+        raise _conflict(domain.overlap_label(overlaps), _overlap_en(overlaps))
     every = _all_target_villages(session, org, _targets(session, task))
     task.undispatched = _undispatched(every, already | {v.id for v, _ in chosen})
     month = domain.local_month(now)

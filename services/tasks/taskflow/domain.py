@@ -158,6 +158,25 @@ def screen(
     return None
 
 
+def village_key(path: str) -> str:
+    """The part of the tree a target reaches, at village grain: a grid counts as its village."""
+    ids = path.strip("/").split("/")
+    return "/" + "/".join(ids[:3]) + "/" if len(ids) > 3 else path
+
+
+def reach_overlaps(a: str, b: str) -> bool:
+    """Two targets reach a common village: one lies under (or is) the other, at village grain
+    (a township and one of its villages; a village and one of its grids; the same village)."""
+    ka, kb = village_key(a), village_key(b)
+    return ka.startswith(kb) or kb.startswith(ka)
+
+
+def overlap_label(overlaps: list[dict]) -> str:
+    """The rejection, naming the open work it would duplicate."""
+    named = "；".join(f"“{o['title']}”(编号 {o['task_id']},{'、'.join(o['places'])})" for o in overlaps)
+    return f"{REJECT_REASONS['duplicate']}:{named}" if overlaps else REJECT_REASONS["duplicate"]
+
+
 def common_path(paths: list[str]) -> str:
     """The deepest org path that covers every one of `paths` (`/1/2/`)."""
     split = [p.strip("/").split("/") for p in paths]

@@ -99,6 +99,8 @@ class Task(Base):
     # target villages not yet dispatched ([{village_id, village_name, township_id}]); None before
     # the first dispatch: a task is done only when this is empty and every assignment closed
     undispatched: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # the open work on the same matter for the same villages that screening found (多头派单)
+    overlaps: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class TaskTarget(Base):

@@ -255,9 +255,14 @@ def task_dicts(session: Session, tasks: list[Task], detail: bool = False) -> lis
                 "status": t.status,
                 "status_label": domain.TASK_STATUS_LABELS[t.status],
                 "reject_reason": t.reject_reason,
-                "reject_reason_label": domain.REJECT_REASONS.get(t.reject_reason)
+                "reject_reason_label": (
+                    domain.overlap_label(t.overlaps or [])
+                    if t.reject_reason == "duplicate"
+                    else domain.REJECT_REASONS.get(t.reject_reason)
+                )
                 if t.reject_reason
                 else None,
+                "overlaps": t.overlaps or [],
                 "review_reason": t.review_reason,
                 "suggestions": t.suggestions or [],
                 "sender_id": t.sender_id,

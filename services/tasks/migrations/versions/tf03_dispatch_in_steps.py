@@ -1,4 +1,5 @@
 """taskflow: a task remembers the target villages not yet dispatched (dispatch in steps)
+and the open work it overlaps (多头派单)
 
 Revision ID: tf03
 Revises: tf02
@@ -17,8 +18,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("tf_tasks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("undispatched", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("overlaps", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tf_tasks", schema=None) as batch_op:
+        batch_op.drop_column("overlaps")
         batch_op.drop_column("undispatched")
