@@ -28,7 +28,9 @@ from services.grids.domain import (
     may,
     scope_paths,
 )
+from services.grids.grantable import Placement, may_give
 from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, RevokedToken, Team
+from services.grids.placement import Places
 
 hasher = PasswordHasher()
 # Verified against when the username is unknown, so both failures take the same time.
@@ -52,6 +54,12 @@ def _rule(exc: OrgRuleError) -> DomainError:
 def _require(actor: Actor, action: str) -> None:
     if not may(actor, action):
         raise DomainError("forbidden")
+
+
+def _may_give(actor: Actor, placement: Placement) -> None:
+    """403 `out_of_scope` when the placement reaches beyond the actor's scope (grantable.py)."""
+    if not may_give(actor.scope_paths, placement):
+        raise DomainError("out_of_scope")
 
 
 def _unit_in_scope(session, actor: Actor, unit_id: int, what: str = "组织") -> OrgUnit:
@@ -129,6 +137,7 @@ def grant_account(uow, actor: Actor, person_id: int, username: str, password: st
     unit = _unit_in_scope(session, actor, person.org_unit_id)
     if Role.county_admin.value in person.roles and Role.county_admin.value not in actor.roles:
         raise DomainError("forbidden")
+    _may_give(actor, Places(session).of_person(person))  # a login carries their whole scope
     taken = session.scalar(select(Person.id).where(Person.username == username, Person.id != person.id))
     if taken is not None:
         raise DomainError(
@@ -190,6 +199,7 @@ def create_person(uow, actor: Actor, data: dict) -> Person:
     for key, model, label in (("department_id", Department, "部门"), ("team_id", Team, "组团")):
         if data.get(key) is not None and session.get(model, data[key]) is None:
             raise not_found(label, key)
+    _may_give(actor, Places(session).of(roles, unit.id, data.get("department_id"), data.get("team_id")))
     _unique(session, Person, data["code"])
     person = Person(
         code=data["code"],
@@ -261,6 +271,18 @@ def _link_target_unit(session, kind: LinkKind, target_id: int) -> OrgUnit | None
     return session.get(OrgUnit, target_id)
 
 
+def _source_in_scope(session, actor: Actor, kind: LinkKind, source: Person | Team) -> None:
+    """A link widens its source's scope (a cadre's grids, a team's villages): the source as it
+    stands must lie wholly inside the actor's scope, or the actor would be giving beyond it."""
+    places = Places(session)
+    if kind == LinkKind.team_village:
+        team_path, villages = places.team(source.id)
+        placement = Placement(roles=(), place=team_path or "", team_villages=villages)
+    else:
+        placement = places.of_person(source)
+    _may_give(actor, placement)
+
+
 def create_link(uow, actor: Actor, data: dict) -> Link:
     _require(actor, "link.change")
     session = uow.session
@@ -278,6 +300,7 @@ def create_link(uow, actor: Actor, data: dict) -> Link:
         source_roles = source.roles if source else None
     if source is None:
         raise not_found("联系人", "link source")
+    _source_in_scope(session, actor, kind, source)
     try:
         check_link(kind, source_roles, Level(unit.level))
         if kind == LinkKind.cadre_grid and not unit.path.startswith(
@@ -321,6 +344,9 @@ def end_link(uow, actor: Actor, link_id: int) -> Link:
     unit = _link_target_unit(session, LinkKind(link.kind), link.target_id)
     if unit is None or not actor.covers(unit.path):
         raise DomainError("out_of_scope")
+    source = session.get(Team if link.kind == LinkKind.team_village.value else Person, link.source_id)
+    if source is not None:
+        _source_in_scope(session, actor, LinkKind(link.kind), source)
     link.active_key = link.id
     link.ended_at = utcnow()
     data = queries.link_dict(link) | {

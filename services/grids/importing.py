@@ -46,7 +46,9 @@ from services.grids.domain import (
     valid_id_number,
     valid_phone,
 )
+from services.grids.grantable import Placement, beyond, covered
 from services.grids.models import Department, Household, Link, OrgUnit, Person, Team
+from services.grids.placement import Places
 
 SERVICE = "grids"
 _IN_CHUNK = 500  # values per `IN (...)`: stays under every driver's parameter limit
@@ -268,9 +270,17 @@ class _Importer(abc.ABC):
     # model attribute -> the field it comes from, where their names differ
     attr_fields: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, uow: UnitOfWork, mapping: dict[int, Column], table: list[tuple[int, list[str]]]):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        mapping: dict[int, Column],
+        table: list[tuple[int, list[str]]],
+        scope: tuple[str, ...] | None = None,
+    ):
         self.uow = uow
         self.session: Session = uow.session
+        self.scope = scope  # the importer's scope; None only for trusted callers (seeding, tests)
+        self.places = Places(self.session)
         self.present = {column.field for column in mapping.values()}  # fields the file has a column for
         self.errors: list[dict] = []
         self.rows = [self.parse_cells(number, cells, mapping) for number, cells in table]
@@ -342,6 +352,19 @@ class _Importer(abc.ABC):
     def error(self, row: _Row, field: str, message: str) -> None:
         self.errors.append(_error(row.number, self.header(field), message))
 
+    def in_scope(self, row: _Row, field: str, path: str | None, what: str) -> bool:
+        """A row naming a record outside the importer's scope is a row error (nothing is written)."""
+        if self.scope is None or covered(self.scope, path):
+            return True
+        self.error(row, field, f"{what}不在您的管辖范围内")
+        return False
+
+    def placement_in_scope(self, row: _Row, field: str, placement: Placement, what: str) -> bool:
+        if self.scope is None or not beyond(self.scope, placement):
+            return True
+        self.error(row, field, f"{what}超出您的管辖范围")
+        return False
+
     def emit(self, name: str, data: dict, subject: str, org_path: str) -> None:
         self.uow.emit(DomainEvent(SERVICE, name, data, subject=subject, org_path=org_path))
 
@@ -396,16 +419,26 @@ class _TreeImport(_Importer):
                 if parent_code == code:
                     self.error(row, "parent_code", "上级编码不能是自身")
                     continue
+                parent = self.stored.get(parent_code)
+                if code not in self.stored and parent is not None:  # a new unit under a stored one
+                    if not self.in_scope(row, "parent_code", parent.path, f"上级组织“{parent_code}”"):
+                        continue
                 if parent_code in in_file:
-                    parent_level = in_file[parent_code]["level"]
-                elif parent_code in self.stored:
-                    parent_level = Level(self.stored[parent_code].level)
+                    parent_level = in_file[parent_code]["level"]  # a new parent: its own row is checked
+                elif parent is not None:
+                    parent_level = Level(parent.level)
                 else:
                     self.error(row, "parent_code", f"上级编码“{parent_code}”不存在")
                     continue
                 if parent_level is None:
                     continue  # the parent's own row is wrong and says so
+            elif code not in self.stored and not self.in_scope(row, "parent_code", None, "新的县级组织"):
+                continue
             if level is None:
+                continue
+            if code in self.stored and not self.in_scope(
+                row, "code", self.stored[code].path, f"组织“{code}”"
+            ):
                 continue
             try:
                 check_parent(level, parent_level)
@@ -498,6 +531,8 @@ class _PeopleImport(_Importer):
         self.stored: dict[str, Person] = _by_code(self.session, Person, (r["code"] for r in self.rows))
         owners = _fetch(self.session, Person, Person.username, (r["username"] for r in self.rows))
         username_owner = {p.username: p.code for p in owners}
+        if self.scope is not None:
+            self.places.linked_grids(p.id for p in self.stored.values())
         for row in self.rows:
             org = self.orgs.get(row["org_code"])
             if row["org_code"] is not None and org is None:
@@ -516,6 +551,34 @@ class _PeopleImport(_Importer):
             owner = username_owner.get(row["username"])
             if owner is not None and owner != row["code"]:
                 self.error(row, "username", f"账号“{row['username']}”已被人员“{owner}”使用")
+            self.check_scope(row, org)
+
+    def check_scope(self, row: _Row, org: OrgUnit | None) -> None:
+        """The person as they stand and as the row would leave them: both inside scope."""
+        if self.scope is None:
+            return
+        stored = self.stored.get(row["code"])
+        if stored is not None:
+            if not self.placement_in_scope(
+                row, "code", self.places.of_person(stored), f"人员“{stored.code}”"
+            ):
+                return
+        if org is None or not row["roles"]:
+            return  # an error of its own already
+        department = self.departments.get(row["department_code"])
+        team = self.teams.get(row["team_code"])
+
+        def kept(field: str, new: int | None, old: int | None) -> int | None:
+            return new if field in self.present or stored is None else old  # a missing column keeps data
+
+        after = self.places.of(
+            [r.value for r in row["roles"]],
+            org.id,
+            kept("department_code", department.id if department else None, stored and stored.department_id),
+            kept("team_code", team.id if team else None, stored and stored.team_id),
+            stored.id if stored else None,
+        )
+        self.placement_in_scope(row, "org_code", after, "该行的角色、组织、部门或组团")
 
     def apply(self) -> None:
         self.org_paths = {org.id: org.path for org in self.orgs.values()}
@@ -593,6 +656,11 @@ class _HouseholdsImport(_Importer):
                 self.error(row, "grid_code", f"网格编码“{code}”不存在")
             elif grid.level != Level.grid.value:
                 self.error(row, "grid_code", f"“{code}”是{LEVEL_LABELS[Level(grid.level)]},户只能落在网格")
+            else:
+                self.in_scope(row, "grid_code", grid.path, f"网格“{code}”")
+            stored = self.stored.get(row["code"])
+            if stored is not None:  # a move: the grid it leaves must be in scope too
+                self.in_scope(row, "code", self.places.unit(stored.grid_id), f"户“{stored.code}”现所在网格")
 
     def apply(self) -> None:
         new: list[Household] = []
@@ -671,6 +739,8 @@ class _LinksImport(_Importer):
         self.units.update({u.id: u for u in _fetch(self.session, OrgUnit, OrgUnit.id, unit_ids)})
 
         self.resolved: list[tuple[_Row, int, int, str]] = []  # row, source id, target id, org path
+        if self.scope is not None:
+            self.places.linked_grids(p.id for p in people.values())
         for row in self.rows:
             kind = row["kind"]
             if kind is None or row["source_code"] is None or row["target_code"] is None:
@@ -692,8 +762,19 @@ class _LinksImport(_Importer):
             if source is None or target is None:
                 continue
             place = self.check_rule(row, kind, source, target)
-            if place is not None:
-                self.resolved.append((row, source.id, target.id, place.path))
+            if place is None or not self.in_scope(
+                row, "target_code", place.path, f"对象“{row['target_code']}”"
+            ):
+                continue
+            if self.scope is not None:
+                if kind == tv:
+                    team_path, villages = self.places.team(source.id)
+                    standing = Placement(roles=(), place=team_path or "", team_villages=villages)
+                else:
+                    standing = self.places.of_person(source)
+                if not self.placement_in_scope(row, "source_code", standing, f"联系人“{row['source_code']}”"):
+                    continue
+            self.resolved.append((row, source.id, target.id, place.path))
 
     def check_rule(self, row: _Row, kind: LinkKind, source: Any, target: Any) -> OrgUnit | None:
         """The org unit the link lives in, or None after reporting why it may not exist."""
@@ -768,14 +849,17 @@ def _importer(kind: str) -> type[_Importer]:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {sorted(IMPORTERS)}") from None
 
 
-def run_import(uow: UnitOfWork, kind: str, filename: str, content: bytes) -> ImportReport:
-    """Validate the whole file, then upsert its rows and emit events. Does not commit."""
+def run_import(
+    uow: UnitOfWork, kind: str, filename: str, content: bytes, scope: Iterable[str] | None = None
+) -> ImportReport:
+    """Validate the whole file, then upsert its rows and emit events. Does not commit.
+    With `scope` (the importer's), a row naming anything outside it is a row error."""
     cls = _importer(kind)
     headers, table = _read_table(filename, content)
     mapping = cls.map_headers(headers)
     if not table:
         raise ImportInvalid([_error(1, "", "文件只有表头,没有数据行")])
-    importer = cls(uow, mapping, table)
+    importer = cls(uow, mapping, table, tuple(scope) if scope is not None else None)
     importer.check_unique()
     importer.validate()
     if importer.errors:

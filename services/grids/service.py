@@ -230,7 +230,9 @@ class GridsService:
             raise DomainError("forbidden")
         with self.db() as uow:
             try:
-                report = importing.run_import(uow, kind, filename, base64.b64decode(content_b64))
+                report = importing.run_import(
+                    uow, kind, filename, base64.b64decode(content_b64), scope=who.scope_paths
+                )
             except importing.ImportUnreadable as exc:
                 raise DomainError("import_unreadable", {"detail": exc.detail}) from exc
             except importing.ImportInvalid as exc:

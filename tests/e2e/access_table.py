@@ -104,16 +104,37 @@ class Row:
     kind: str = "read"  # read | list | write | global | personal
     note: str = ""
     extra: dict = field(default_factory=dict)
+    sibling: dict = field(default_factory=dict)  # where -> {role: expectation}, over `outside`
+
+    def expected(self, where: str) -> dict:
+        """The expectations of `in`, `out` or a sibling place (`sib_v`, `sib_g`)."""
+        if where == "in":
+            return self.inside
+        if where == "out":
+            return self.outside
+        return {r: self.sibling.get(where, {}).get(r, self.outside[r]) for r in SIBLINGS[where]}
 
     @property
     def key(self) -> str:
         return f"{self.method} {self.route}"
 
 
-def R(method, route, inside, outside=None, kind="read", note=""):
+def R(method, route, inside, outside=None, kind="read", note="", sibling=None):
     if outside is None:
         outside = out_same(inside) if kind in ("global", "personal") else out_deny()
-    return Row(method, route, inside, outside, kind, note)
+    return Row(method, route, inside, outside, kind, note, sibling=sibling or {})
+
+
+# "Outside" also within the first township: people of the roles bound to a village placed in a
+# sibling village (`sib_v`; a team cadre of a team without the first village), and people of
+# the roles bound to a grid placed in a sibling grid of the first village (`sib_g`). They act on
+# the same resources; unless a row says otherwise they get what an outsider gets, and a list
+# may show them nothing of the first village (`sib_v`) or the first grid (`sib_g`).
+SIBLINGS = {
+    "sib_v": ("village_secretary", "village_cadre", "grid_worker", "member", "resident", "team_cadre"),
+    "sib_g": ("grid_worker", "member", "resident"),
+}
+WHERE = ("in", "out", "sib_v", "sib_g")
 
 
 V1 = "/api/v1"
@@ -123,7 +144,13 @@ TABLE: list[Row] = [
     R("POST", f"{V1}/auth/logout", everyone(), kind="personal"),
     R("GET", f"{V1}/audit", only(REVIEWERS), out_list(REVIEWERS), kind="list"),
     R("GET", f"{V1}/org/tree", everyone(), out_list(), kind="list"),
-    R("GET", f"{V1}/org-units/<int:unit_id>", everyone()),
+    R(
+        "GET",
+        f"{V1}/org-units/<int:unit_id>",
+        everyone(),
+        note="the first village; a sibling grid's people see it as their own village (context)",
+        sibling={"sib_g": everyone()},
+    ),
     R("POST", f"{V1}/org-units", only(REVIEWERS, 201), kind="write"),
     R("GET", f"{V1}/departments", everyone(), kind="global", note="departments are county-wide"),
     R("GET", f"{V1}/people", everyone(), out_list(), kind="list"),
@@ -136,7 +163,14 @@ TABLE: list[Row] = [
     R("GET", f"{V1}/links", everyone(), out_list(), kind="list"),
     R("POST", f"{V1}/links", only(PERSON_WRITERS, 201), kind="write"),
     R("DELETE", f"{V1}/links/<int:link_id>", only(PERSON_WRITERS), kind="write"),
-    R("POST", f"{V1}/imports/<string:kind>", only(REVIEWERS), kind="write"),
+    R(
+        "POST",
+        f"{V1}/imports/<string:kind>",
+        only(REVIEWERS),
+        out_deny() | {"township_leader": 422},
+        kind="write",
+        note="outside: a row naming a grid outside scope is a row error (422 import_invalid)",
+    ),
     R("GET", f"{V1}/imports/<string:kind>/template", everyone(), kind="global"),
     # -- catalogue and tasks (taskflow) -------------------------------------------------------
     R("GET", f"{V1}/catalogue", everyone(), kind="global"),
@@ -336,8 +370,21 @@ TABLE: list[Row] = [
     R("GET", f"{V1}/ledger-chain/export", only(CHAIN), out_list(CHAIN), kind="list"),
     R("POST", f"{V1}/projects", only(REVIEWERS, 201), kind="write"),
     R("GET", f"{V1}/projects", only(READERS), out_list(READERS), kind="list"),
-    R("GET", f"{V1}/projects/<int:project_id>", only(READERS)),
-    R("POST", f"{V1}/projects/<int:project_id>/bids", only(["village_secretary"], 201, DENY), kind="write"),
+    R(
+        "GET",
+        f"{V1}/projects/<int:project_id>",
+        only(READERS),
+        note="the first township's project: every village of the township sees it",
+        sibling={"sib_v": only(READERS), "sib_g": only(READERS)},
+    ),
+    R(
+        "POST",
+        f"{V1}/projects/<int:project_id>/bids",
+        only(["village_secretary"], 201, DENY),
+        kind="write",
+        note="a sibling village of the township may bid too",
+        sibling={"sib_v": only(["village_secretary"], 201, DENY)},
+    ),
     R(
         "POST",
         f"{V1}/projects/<int:project_id>/award",

@@ -24,7 +24,19 @@ import gateway.service  # noqa: F401 - registers every route
 from gateway.http import ROUTES
 from services.grids.demo import DEMO_PASSWORD
 from services.tasks.taskflow.queries import XLSX_HEADERS
-from tests.e2e.access_table import DEMO, DENY, EMPTY, NOT_YET, PUBLIC, ROLES, SHORT, TABLE, Row
+from tests.e2e.access_table import (
+    DEMO,
+    DENY,
+    EMPTY,
+    NOT_YET,
+    PUBLIC,
+    ROLES,
+    SHORT,
+    SIBLINGS,
+    TABLE,
+    WHERE,
+    Row,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
@@ -283,16 +295,11 @@ def build_env(platform) -> Env:
         "team_cadre": ids["T2"],
         "resident": ids["G2"],
     }
-    env.outside = {"township_leader": "township2"}
-    for role, place in places.items():
-        body = {"code": uid("OUT"), "name": f"外镇{SHORT[role]}", "roles": [role], "org_unit_id": place}
-        if role == "department_staff":
-            assert t2_department is not None, "no township-level department in township 2"
-            body["department_id"] = t2_department["id"]
-        if role == "team_cadre":
-            body["team_id"] = t2_team
-        person = env.ok("admin", "POST", "/people", json=body)
-        username = f"out_{SHORT[role]}_{person['id']}"
+
+    def placed(where: str, role: str, place: int, **extra) -> str:
+        body = {"code": uid("OUT"), "name": f"外{where}{SHORT[role]}", "roles": [role], "org_unit_id": place}
+        person = env.ok("admin", "POST", "/people", json=body | extra)
+        username = f"out_{where}_{SHORT[role]}_{person['id']}"
         env.ok(
             "admin",
             "PUT",
@@ -300,8 +307,44 @@ def build_env(platform) -> Env:
             json={"username": username, "password": PASSWORD},
         )
         env.login(username, PASSWORD)
-        env.outside[role] = username
+        return username
+
+    env.outside = {"township_leader": "township2"}
+    for role, place in places.items():
+        extra = {}
+        if role == "department_staff":
+            assert t2_department is not None, "no township-level department in township 2"
+            extra["department_id"] = t2_department["id"]
+        if role == "team_cadre":
+            extra["team_id"] = t2_team
+        env.outside[role] = placed("out", role, place, **extra)
     env.inside = dict(DEMO)
+
+    # the same roles in a sibling village of the first township and a sibling grid of the first village
+    v1 = units[ids["V1"]]
+    sibling_village = next(v for v in t1["children"] if v["id"] != ids["V1"])
+    sibling_grid = next(g for g in v1["children"] if g["id"] != ids["G1"])
+    t1_teams = {link["source_id"] for link in teams if link["target_id"] in ids["t1_units"]}
+    with_v1 = {link["source_id"] for link in teams if link["target_id"] == ids["V1"]}
+    other_team = min(t1_teams - with_v1)
+    sib_places = {
+        "sib_v": {"village_secretary": sibling_village["id"], "village_cadre": sibling_village["id"]}
+        | dict.fromkeys(("grid_worker", "member", "resident"), sibling_village["children"][0]["id"])
+        | {"team_cadre": ids["T1"]},
+        "sib_g": dict.fromkeys(SIBLINGS["sib_g"], sibling_grid["id"]),
+    }
+    env.people = {"in": env.inside, "out": env.outside}
+    for where, roles in sib_places.items():
+        env.people[where] = {
+            role: placed(where, role, place, **({"team_id": other_team} if role == "team_cadre" else {}))
+            for role, place in roles.items()
+        }
+    g1 = units[ids["G1"]]
+    ids["forbidden"] = {
+        "out": (t1["path"], ids["t1_units"]),
+        "sib_v": (v1["path"], {n["id"] for n in walk(v1)}),
+        "sib_g": (g1["path"], {g1["id"]}),
+    }
 
     # shared state: catalogue, templates, field-work replica and lists
     env.ok("admin", "POST", "/catalogue/seed-default")
@@ -385,6 +428,7 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
         r = env.http.post(
             env.base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
         )
+        assert r.status_code == 200, (username, r.text)
         return Req("/auth/logout", token=r.json()["token"])
 
     route("GET", "/audit")(lambda c, f: Req("/audit"))
@@ -806,9 +850,10 @@ def visit(env: Env) -> dict:
 # -- judging a cell --------------------------------------------------------------------------------
 
 
-def leaks(payload, env: Env) -> str | None:
-    """Where the answer shows something of the first township, if it does."""
-    t1_path, t1_units = env.ids["T1_path"], env.ids["t1_units"]
+def leaks(payload, env: Env, where: str = "out") -> str | None:
+    """Where the answer shows something of the first township (the first village, the first
+    grid for a sibling), if it does."""
+    t1_path, t1_units = env.ids["forbidden"][where]
     stack = [payload]
     while stack:
         item = stack.pop()
@@ -853,7 +898,7 @@ def succeeds(expected) -> bool:
 
 
 def run_cell(env: Env, builders, cell: Cell) -> None:
-    who = (env.inside if cell.where == "in" else env.outside)[cell.role]
+    who = env.people[cell.where][cell.role]
     cell.who = who
     fresh = succeeds(cell.expected) and cell.row.kind in ("write", "global")
     req = builders[cell.row.key](cell, fresh)
@@ -868,9 +913,9 @@ def run_cell(env: Env, builders, cell: Cell) -> None:
     cell.passed = matches(cell.expected, r.status_code)
     if not cell.passed:
         cell.why = f"{r.status_code} {r.text[:160]}"
-    outsider = cell.where == "out"
+    outsider = cell.where != "in"
     if outsider and cell.expected == EMPTY and r.status_code == 200:
-        where = leaks(answer(r), env)
+        where = leaks(answer(r), env, cell.where)
         if where:
             cell.passed, cell.violation, cell.why = False, True, f"shows township 1: {where}"
     if outsider and not succeeds(cell.expected) and 200 <= r.status_code < 300:
@@ -906,9 +951,10 @@ def test_access_table(env):
     cells = []
     for row in TABLE:
         started = time.monotonic()
-        for where, expectations in (("in", row.inside), ("out", row.outside)):
+        for where in WHERE:
+            expectations = row.expected(where)
             for role in ROLES:
-                expected = expectations[role]
+                expected = expectations.get(role)
                 if expected is None:
                     continue
                 cell = Cell(row, role, where, expected)
@@ -940,12 +986,14 @@ def report(cells: list[Cell]) -> None:
     by = {(c.row.key, c.role, c.where): c for c in cells}
     width = max(len(r.key) for r in TABLE)
     head = " ".join(f"{SHORT[r]:>5}" for r in ROLES)
-    lines = [f"{'route':<{width}} {head}   (in/out: . pass, X fail, ! outside sees or changes, - n/a)"]
+    lines = [
+        f"{'route':<{width}} {head}   (in/out/sibling village/sibling grid: . pass, X fail, ! outside sees or changes, - n/a)"
+    ]
     for row in TABLE:
         marks = []
         for role in ROLES:
             pair = ""
-            for where in ("in", "out"):
+            for where in WHERE:
                 c = by.get((row.key, role, where))
                 pair += "-" if c is None else ("!" if c.violation else "." if c.passed else "X")
             marks.append(f"{pair:>5}")
@@ -953,7 +1001,7 @@ def report(cells: list[Cell]) -> None:
     passed = sum(c.passed for c in cells)
     violations = sum(c.violation for c in cells)
     lines.append(
-        f"cells {len(cells)} ({len(TABLE)} routes × {len(ROLES)} roles × in/out), passed {passed}, "
+        f"cells {len(cells)} ({len(TABLE)} routes × {len(ROLES)} roles × in/out/sibling village/sibling grid), passed {passed}, "
         f"failed {len(cells) - passed}, outside sees or changes data {violations}"
     )
     for c in cells:

@@ -118,7 +118,16 @@ def test_platform_end_to_end(platform):
         files={"file": ("h.csv", good.replace("陈一", "改名").encode())},
         timeout=30,
     )
-    assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
+    # a row touching a record outside the importer's scope is a row error: nothing is written
+    assert r.status_code == 422 and r.json()["code"] == "import_invalid", r.text
+    assert {(e["row"], e["column"]) for e in r.json()["errors"]["rows"]} == {(2, "网格编码"), (2, "户编号")}
+    households = requests.get(
+        base + "/api/v1/households",
+        headers=leader,
+        params={"grid_id": grid["id"], "per_page": 100},
+        timeout=10,
+    ).json()["items"]
+    assert [h["head_name"] for h in households if h["code"] == "H-E2E-1"] == ["陈一"]
     r = requests.post(
         base + "/api/v1/imports/households",
         headers=worker,

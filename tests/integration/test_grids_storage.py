@@ -220,3 +220,81 @@ def test_grant_account_in_scope_only(grids):
     with grids() as u:
         claims = commands.authenticate(u.session, "zhang.san", "s3cret-pass", refuse_password=None)
     assert claims["id"] == person.id
+
+
+def test_nobody_gives_a_scope_beyond_their_own(grids):
+    """A township leader cannot make a county admin or staff of a county department, cannot add
+    someone to another township's team, nor grant a login to a person whose team takes another
+    township's villages; a village secretary cannot make a township leader; a link may not
+    widen the scope of someone outside the caller's."""
+    leader, secretary = actor(login(grids, "township")), actor(login(grids, "secretary"))
+    with grids() as u:
+        s = u.session
+        township = s.get(models.OrgUnit, login(grids, "township")["org_unit_id"])
+        village = s.get(models.OrgUnit, login(grids, "secretary")["org_unit_id"])
+        county = s.get(models.OrgUnit, township.parent_id)
+        county_dept = s.scalars(
+            select(models.Department).where(models.Department.org_unit_id == county.id)
+        ).first()
+        own_dept = s.scalars(
+            select(models.Department).where(models.Department.org_unit_id == township.id)
+        ).first()
+        own_team = s.scalars(select(models.Team).where(models.Team.org_unit_id == township.id)).first()
+        far_team = s.scalars(select(models.Team).where(models.Team.org_unit_id != township.id)).first()
+        far_people = s.scalars(
+            select(models.Person)
+            .join(models.OrgUnit, models.OrgUnit.id == models.Person.org_unit_id)
+            .where(~models.OrgUnit.path.startswith(township.path), models.OrgUnit.level == "grid")
+        )
+        far_member_id = next(p.id for p in far_people if "member" in p.roles)
+        grid = s.scalars(select(models.OrgUnit).where(models.OrgUnit.parent_id == village.id)).first()
+        household_id = s.scalars(
+            select(models.Household.id).where(models.Household.grid_id == grid.id)
+        ).first()
+        people_before = s.scalar(select(func.count()).select_from(models.Person))
+    codes = iter(range(1, 100))
+
+    def person(**kw):
+        return {"code": f"GIVE{next(codes):02d}", "name": "越权", "phone": None, "id_number": None} | kw
+
+    refused = [
+        (leader, person(roles=["county_admin"], org_unit_id=county.id)),
+        (leader, person(roles=["department_staff"], org_unit_id=township.id, department_id=county_dept.id)),
+        (leader, person(roles=["team_cadre"], org_unit_id=township.id, team_id=far_team.id)),
+        (leader, person(roles=["resident"], org_unit_id=grid.id, team_id=far_team.id)),
+        (secretary, person(roles=["township_leader"], org_unit_id=township.id)),
+        (secretary, person(roles=["resident"], org_unit_id=grid.id, department_id=own_dept.id)),
+    ]
+    for who, data in refused:
+        with grids() as u, pytest.raises(DomainError) as caught:
+            commands.create_person(u, who, data)
+        assert caught.value.code == "out_of_scope", data
+    with grids() as u:
+        assert u.session.scalar(select(func.count()).select_from(models.Person)) == people_before
+        staff = person(roles=["department_staff"], org_unit_id=township.id, department_id=own_dept.id)
+        made = commands.create_person(u, leader, staff)
+        cadre = commands.create_person(
+            u, leader, person(roles=["team_cadre"], org_unit_id=township.id, team_id=own_team.id)
+        )
+        u.commit()
+        assert made.department_id == own_dept.id and cadre.team_id == own_team.id
+
+    # the county moves the cadre to another township's team: the leader may no longer give a login
+    with grids() as u:
+        u.session.get(models.Person, cadre.id).team_id = far_team.id
+        u.commit()
+    with grids() as u, pytest.raises(DomainError) as caught:
+        commands.grant_account(u, leader, cadre.id, "far.cadre", "s3cret-pass")
+    assert caught.value.code == "out_of_scope"
+
+    # links: another township's member to a household here; another township's team to a village here
+    for who in (leader, secretary):
+        with grids() as u, pytest.raises(DomainError) as caught:
+            body = {"kind": "member_household", "source_id": far_member_id, "target_id": household_id}
+            commands.create_link(u, who, body)
+        assert caught.value.code == "out_of_scope"
+    with grids() as u, pytest.raises(DomainError) as caught:
+        commands.create_link(
+            u, leader, {"kind": "team_village", "source_id": far_team.id, "target_id": village.id}
+        )
+    assert caught.value.code == "out_of_scope"

@@ -103,3 +103,13 @@ def test_deadlines_and_thresholds_have_defaults():
     t = domain.Thresholds()
     assert t.visit_rate("mid") < t.visit_rate("end")
     assert domain.rate(1, 0) is None and domain.rate(1, 3) == 0.3333
+
+
+@pytest.mark.parametrize(
+    ("department_unit", "served"),
+    [(1, True), (5, True), (6, False), (23, True), (77, True), (99, False)],
+)
+def test_a_department_serves_only_the_places_under_its_unit(department_unit, served):
+    """点兵点将 to the county's departments or the matter's own township platform, never to
+    another township's (unit 6 is a sibling township of 5)."""
+    assert domain.serves(department_unit, "/1/5/23/77/") is served

@@ -425,9 +425,12 @@ def escalate(
     return m
 
 
-def dispatch(uow, actor: Actor, matter_id: int, department_id: int, note: str, now: datetime) -> Matter:
+def dispatch(uow, actor: Actor, matter_id: int, department: dict, note: str, now: datetime) -> Matter:
     m = _matter(uow.session, matter_id)
     _guard(domain.check_dispatch, actor, _state(m), platform_staff(actor))
+    if not domain.serves(department["org_unit_id"], m.org_path):
+        raise DomainError("out_of_scope")  # another township's department
+    department_id = department["id"]
     m.department_id = department_id
     _step(uow, m, "matter.dispatched", "dispatched", actor.id, now, note, m.level, m.status)
     return m

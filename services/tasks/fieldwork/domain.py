@@ -219,6 +219,12 @@ def check_dispatch(actor: Actor, m: MatterState, platform_staff: bool) -> None:
         raise PermissionError
 
 
+def serves(department_unit_id: int, org_path: str) -> bool:
+    """A department takes orders for the places under its own unit: a county department for
+    the whole county, a township's platform for that township only, never another's."""
+    return department_unit_id in path_ids(org_path)
+
+
 def check_take(actor: Actor, m: MatterState) -> None:
     if m.level != Level.department or m.department_id is None:
         raise LadderError("该事项尚未派给部门,不能接单", "The matter was not sent to a department")

@@ -296,15 +296,14 @@ class FieldworkEntrypoints:
     @rpc(expected_exceptions=expected)
     def matter_dispatch(self, actor: dict, matter_id: int, payload: dict) -> dict:
         data = load(schema(contracts.MatterDispatch), payload)
-        departments = call(self.grids, "grids", "departments", actor)
-        if data["department_id"] not in {d["id"] for d in departments}:
+        departments = {d["id"]: d for d in call(self.grids, "grids", "departments", actor)}
+        if data["department_id"] not in departments:
             raise DomainError("validation_failed", fields={"department_id": ["没有这个部门"]})
+        department = departments[data["department_id"]]
         return self._ladder(
             actor,
             matter_id,
-            lambda uow, who: commands.dispatch(
-                uow, who, matter_id, data["department_id"], data["note"], utcnow()
-            ),
+            lambda uow, who: commands.dispatch(uow, who, matter_id, department, data["note"], utcnow()),
         )
 
     @rpc(expected_exceptions=expected)
