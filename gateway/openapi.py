@@ -10,6 +10,7 @@ from common.contracts.base import Problem
 from common.contracts.ids import Id
 from common.errors import CATALOGUE
 from gateway.http import ROUTES, openapi_path
+from gateway.openapi_links import add_links
 
 ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "415", "422", "423", "429", "503", "504"}
 
@@ -98,6 +99,7 @@ def build_spec() -> dict:
         for status in sorted(statuses):
             operation["responses"][status] = {"$ref": f"#/components/responses/E{status}"}
         paths.setdefault(path, {})[r.method.lower()] = operation
+    add_links(paths)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
