@@ -7,7 +7,6 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from common.contracts.base import Problem
-from common.contracts.ids import Id
 from common.errors import CATALOGUE
 from gateway.http import ROUTES, openapi_path
 from gateway.openapi_links import add_links
@@ -28,7 +27,6 @@ def build_spec() -> dict:
             "`Accept-Language: en` is sent.",
         },
     )
-    marshmallow.map_to_openapi_type(Id, "integer", "int64")  # with its Range: 1 .. 2**63-1
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", schema=Problem)
     problem_ref = {"$ref": "#/components/schemas/Problem"}

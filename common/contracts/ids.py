@@ -27,6 +27,8 @@ class Id(fields.Integer):
         validators = [validate.Range(min=1, max=MAX_ID, error="应为正整数编号")]
         if extra is not None:
             validators += list(extra) if isinstance(extra, list | tuple) else [extra]
+        # documented as OpenAPI's int64 (with the Range: minimum 1, maximum 2**63-1)
+        kwargs["metadata"] = {"format": "int64", **kwargs.get("metadata", {})}
         super().__init__(strict=True, validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
