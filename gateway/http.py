@@ -19,7 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from common.contracts.ids import MAX_ID, valid_id
+from common.contracts.ids import MAX_ID, valid_path_int
 from common.contracts.messages import to_english
 from common.errors import DomainError
 from gateway import auth
@@ -134,7 +134,7 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
             lang = language(request)
             try:
                 kwargs = dict(params)
-                if not all(valid_id(v) for v in params.values() if isinstance(v, int)):
+                if not all(valid_path_int(k, v) for k, v in params.items() if isinstance(v, int)):
                     raise DomainError("route_not_found")  # /tasks/0 or /tasks/2**64 names no row
                 if spec.auth:
                     actor = auth.verify(request.headers.get("Authorization"), self.jwt_secret)
@@ -184,6 +184,8 @@ def openapi_path(path: str) -> tuple[str, list[dict]]:
     """`/org-units/<int:unit_id>` -> (`/org-units/{unit_id}`, its path parameters)."""
     params = []
     for converter, name in _CONVERTER.findall(path):
-        schema = ID_SCHEMA if converter == "int" else {"type": "string"}
+        schema = {"type": "string"}
+        if converter == "int":
+            schema = ID_SCHEMA if name.endswith("_id") else {**ID_SCHEMA, "minimum": 0}
         params.append({"in": "path", "name": name, "required": True, "schema": dict(schema)})
     return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", path), params

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.base import Form, PagedQuery, PageMeta, Query, Strict
 from common.contracts.ids import Id
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
@@ -256,7 +256,7 @@ class PublicMailboxCreate(Strict):
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class PublicMailboxMedia(Strict):
+class PublicMailboxMedia(Form):
     """A newcomer's photo or voice clip (multipart form fields beside the file)."""
 
     grid_id = Id(required=True)

@@ -3,8 +3,8 @@
 Ids are positive 64-bit integers (PostgreSQL bigint): 0, -1 or 2**63 can name no row and
 would overflow the database's integer types, so they are refused as field errors. In a
 JSON body an id is a JSON number, strictly: 6.5, "6" and true are refused rather than
-rounded or cast. A query string carries only text, so there (a `Query` schema) an id is
-written in decimal digits.
+rounded or cast. A query string or form carries only text, so there (a `Query` or `Form`
+schema) an id is written in decimal digits.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
-from common.contracts.base import Query
+from common.contracts.base import Form, Query
 
 MAX_ID = 2**63 - 1
 DIGITS = re.compile(r"[0-9]{1,19}")
@@ -32,7 +32,7 @@ class Id(fields.Integer):
         super().__init__(strict=True, validate=validators, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and isinstance(self.root, Query):
+        if isinstance(value, str) and isinstance(self.root, Query | Form):
             if not DIGITS.fullmatch(value):
                 raise self.make_error("invalid")
             value = int(value)
@@ -45,3 +45,10 @@ class Id(fields.Integer):
 def valid_id(value) -> bool:
     """For ids outside a schema (path parameters): a positive 64-bit integer."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def valid_path_int(name: str, value: int) -> bool:
+    """A path's integer: an id when named `..._id`, else (a step's position) 0 .. 2**63-1."""
+    if name.endswith("_id"):
+        return valid_id(value)
+    return isinstance(value, int) and 0 <= value <= MAX_ID

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
 from common.contracts.base import load
+from common.contracts.fieldwork import PublicMailboxMedia
 from common.contracts.grids import HouseholdsQuery, PersonCreate
-from common.contracts.ids import MAX_ID, valid_id
+from common.contracts.ids import MAX_ID, valid_id, valid_path_int
 from common.contracts.messages import to_english
 from common.contracts.procedures import ProjectCreate
 from common.contracts.tasks import TaskCreate
@@ -67,6 +68,15 @@ def test_an_id_in_a_body_is_never_a_string():
 def test_path_ids_outside_64_bits_name_nothing():
     assert valid_id(1) and valid_id(MAX_ID)
     assert not any(valid_id(v) for v in (0, -1, MAX_ID + 1, True, "1", 1.0))
+    # a step's position counts from 0; ids from 1
+    assert valid_path_int("position", 0) and not valid_path_int("task_id", 0)
+    assert not valid_path_int("position", MAX_ID + 1)
+
+
+def test_a_form_beside_an_upload_carries_ids_as_digits():
+    form = {"grid_id": "12", "phone": "13900002222"}
+    assert load(PublicMailboxMedia(), form)["grid_id"] == 12
+    assert refused(PublicMailboxMedia(), {**form, "grid_id": "12.5"}) == {"grid_id": ["应为正整数编号"]}
 
 
 def test_openapi_declares_id_bounds_in_paths_and_bodies():
