@@ -128,6 +128,12 @@ def in_scope(path_column, paths):
     return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
 
 
+def contains_text(columns, text: str):
+    """SQL: one of `columns` holds `text` literally. A search for 100% or a_b means those
+    characters: LIKE's wildcards (and the escape character) are escaped, on both databases."""
+    return or_(*(column.contains(text, autoescape=True) for column in columns))
+
+
 def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple[list, int]:
     """One page of `query`'s entities and the total count."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from marshmallow import Schema
-from nameko.web.handlers import http
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from common.contracts.ids import MAX_ID, valid_path_int
 from common.contracts.messages import to_english
 from common.errors import DomainError
 from gateway import auth
+from gateway.web import http
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
             lang = language(request)
             try:
                 kwargs = dict(params)
+                if not all(valid_path_int(k, v) for k, v in params.items() if isinstance(v, int)):
+                    raise DomainError("route_not_found")  # /tasks/0 or /tasks/2**64 names no row
                 if spec.auth:
                     actor = auth.verify(request.headers.get("Authorization"), self.jwt_secret)
                     self.revoked.load_from(self.grids)
@@ -173,6 +176,7 @@ def unmatched(request: Request, path: str) -> Response:
     return problem(error, language(request))
 
 
+ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -180,6 +184,8 @@ def openapi_path(path: str) -> tuple[str, list[dict]]:
     """`/org-units/<int:unit_id>` -> (`/org-units/{unit_id}`, its path parameters)."""
     params = []
     for converter, name in _CONVERTER.findall(path):
-        kind = {"int": "integer"}.get(converter, "string")
-        params.append({"in": "path", "name": name, "required": True, "schema": {"type": kind}})
+        schema = {"type": "string"}
+        if converter == "int":
+            schema = ID_SCHEMA if name.endswith("_id") else {**ID_SCHEMA, "minimum": 0}
+        params.append({"in": "path", "name": name, "required": True, "schema": dict(schema)})
     return _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", path), params

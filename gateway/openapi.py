@@ -9,16 +9,18 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from common.contracts.base import Problem
 from common.errors import CATALOGUE
 from gateway.http import ROUTES, openapi_path
+from gateway.openapi_links import add_links
 
 ERROR_STATUSES = {"400", "401", "403", "404", "409", "413", "415", "422", "423", "429", "503", "504"}
 
 
 def build_spec() -> dict:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="基层治理开放平台 API (Grassroots governance platform)",
         version="1.0.0",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={
             "description": "Tasks, field work, scores and events for county, township, village and grid. "
             "Errors are application/problem+json with a stable `code`; messages are Chinese unless "
@@ -95,6 +97,7 @@ def build_spec() -> dict:
         for status in sorted(statuses):
             operation["responses"][status] = {"$ref": f"#/components/responses/E{status}"}
         paths.setdefault(path, {})[r.method.lower()] = operation
+    add_links(paths)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -105,6 +108,9 @@ DOCS_HTML = """<!doctype html>
 <link rel="stylesheet" href="/docs/static/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/static/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});</script>
+<script src="/docs/init.js"></script>
 </body></html>
+"""
+# A file of its own, not an inline script, so the page's CSP can say script-src 'self'.
+DOCS_INIT_JS = """window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});
 """

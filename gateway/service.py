@@ -7,7 +7,6 @@ what they share: the RPC proxies and the token secret.
 from __future__ import annotations
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 
 from common.consumer import on_event
 from common.remote import rpc_timeout
@@ -23,6 +22,7 @@ from gateway.routes.org import OrgRoutes
 from gateway.routes.procedures import ProceduresRoutes
 from gateway.routes.scoring import ScoringRoutes
 from gateway.routes.tasks import TaskflowRoutes
+from gateway.web import http
 
 
 def _proxy(name: str) -> RpcProxy:

@@ -17,6 +17,10 @@ class Strict(Schema):
         ordered = True
 
 
+class Form(Strict):
+    """Multipart form fields beside an upload: text, like a query string (ids as digits)."""
+
+
 class Query(Schema):
     """Query strings: unknown parameters (cache-busters and the like) are ignored."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from marshmallow import INCLUDE, Schema, fields
 
+from common.contracts.ids import Id
 from common.events import event_type
 
 
@@ -59,46 +60,46 @@ class EventData(Schema):
 class Place(EventData):
     """Where in the tree: the ids that exist for the event's place."""
 
-    township_id = fields.Integer(allow_none=True)
-    village_id = fields.Integer(allow_none=True)
-    grid_id = fields.Integer(allow_none=True)
+    township_id = Id(allow_none=True)
+    village_id = Id(allow_none=True)
+    grid_id = Id(allow_none=True)
 
 
 # -- grids -----------------------------------------------------------------------------
 
 
 class OrgUnitChanged(EventData):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
     level = fields.String(required=True)
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = Id(allow_none=True)
     path = fields.String()
 
 
 class PersonAssigned(EventData):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
-    org_unit_id = fields.Integer(required=True)
+    org_unit_id = Id(required=True)
 
 
 class HouseholdChanged(EventData):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     code = fields.String(required=True)
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     address = fields.String()
     head_name = fields.String()
-    from_grid_id = fields.Integer()
+    from_grid_id = Id()
 
 
 class LinkChanged(EventData):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     kind = fields.String(required=True)
     kind_label = fields.String()
-    source_id = fields.Integer(required=True)
-    target_id = fields.Integer(required=True)
+    source_id = Id(required=True)
+    target_id = Id(required=True)
     active = fields.Boolean()
     created_at = fields.String()
     ended_at = fields.String(allow_none=True)
@@ -128,7 +129,7 @@ register("grids", "demo.seeded", DemoSeeded, "The demo county was loaded")
 
 class TokenRevoked(EventData):
     jti = fields.String(required=True)
-    person_id = fields.Integer(required=True)
+    person_id = Id(required=True)
     expires_at = fields.String(required=True)
 
 

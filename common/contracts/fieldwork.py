@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
+from common.contracts.base import Form, PagedQuery, PageMeta, Query, Rate, Strict
+from common.contracts.ids import Id
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
@@ -41,17 +42,17 @@ class SyncReport(Schema):
 
 
 class ListItem(Schema):
-    household_id = fields.Integer(required=True)
-    grid_id = fields.Integer(allow_none=True)
+    household_id = Id(required=True)
+    grid_id = Id(allow_none=True)
     visited = fields.Boolean(required=True, metadata={"description": "走访过的农户有红色小角标注"})
-    visit_id = fields.Integer(allow_none=True)
+    visit_id = Id(allow_none=True)
     visited_at = fields.DateTime(allow_none=True)
     rating = fields.Integer(allow_none=True)
 
 
 class MyList(Schema):
     month = fields.String(required=True)
-    member_id = fields.Integer(required=True)
+    member_id = Id(required=True)
     households = fields.Integer(required=True)
     visited = fields.Integer(required=True)
     visit_rate = Rate("走访率")
@@ -60,14 +61,14 @@ class MyList(Schema):
 
 class ListsQuery(PagedQuery):
     month = fields.String(load_default=None, allow_none=True, validate=MONTH)
-    grid_id = fields.Integer(load_default=None, allow_none=True)
-    member_id = fields.Integer(load_default=None, allow_none=True)
+    grid_id = Id(load_default=None, allow_none=True)
+    member_id = Id(load_default=None, allow_none=True)
 
 
 class ListSummary(Schema):
-    member_id = fields.Integer(required=True)
-    grid_id = fields.Integer(allow_none=True)
-    village_id = fields.Integer(allow_none=True)
+    member_id = Id(required=True)
+    grid_id = Id(allow_none=True)
+    village_id = Id(allow_none=True)
     households = fields.Integer(required=True)
     visited = fields.Integer(required=True)
     visit_rate = Rate("走访率")
@@ -88,27 +89,27 @@ class Need(Strict):
 
 
 class VisitCreate(Strict):
-    household_id = fields.Integer(required=True)
+    household_id = Id(required=True)
     visited_at = fields.AwareDateTime(
         load_default=None, allow_none=True, metadata={"description": "default: now; never in the future"}
     )
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
-    attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
+    attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     needs = fields.List(fields.Nested(Need), load_default=list, validate=validate.Length(max=10))
 
 
 class Visit(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     month = fields.String(required=True)
-    member_id = fields.Integer(required=True)
-    household_id = fields.Integer(required=True)
-    grid_id = fields.Integer(allow_none=True)
+    member_id = Id(required=True)
+    household_id = Id(required=True)
+    grid_id = Id(allow_none=True)
     visited_at = fields.DateTime(required=True)
     notes = fields.String()
-    attachment_ids = fields.List(fields.Integer())
+    attachment_ids = fields.List(Id())
     on_time = fields.Boolean()
     needs_raised = fields.Integer()
-    matter_ids = fields.List(fields.Integer())
+    matter_ids = fields.List(Id())
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     rating_code_sent = fields.Boolean(
@@ -118,9 +119,9 @@ class Visit(Schema):
 
 class VisitsQuery(PagedQuery):
     month = fields.String(load_default=None, allow_none=True, validate=MONTH)
-    member_id = fields.Integer(load_default=None, allow_none=True)
-    household_id = fields.Integer(load_default=None, allow_none=True)
-    grid_id = fields.Integer(load_default=None, allow_none=True)
+    member_id = Id(load_default=None, allow_none=True)
+    household_id = Id(load_default=None, allow_none=True)
+    grid_id = Id(load_default=None, allow_none=True)
 
 
 class VisitPage(Schema):
@@ -135,13 +136,13 @@ class RatingSubmit(Strict):
 
 
 class RatingCodeSent(Schema):
-    visit_id = fields.Integer(required=True)
+    visit_id = Id(required=True)
     rating_code_sent = fields.Boolean(required=True, metadata={"description": "短信是否已交给短信网关"})
     expires_in_days = fields.Integer(required=True)
 
 
 class RatingResult(Schema):
-    visit_id = fields.Integer(required=True)
+    visit_id = Id(required=True)
     rating = fields.Integer(required=True)
     message = fields.String(required=True)
 
@@ -152,10 +153,10 @@ class RatingResult(Schema):
 class MatterCreate(Strict):
     """A grid worker or member logs a matter found in the grid (source grid)."""
 
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
-    attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
+    attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
 
 
 class MatterStep(Strict):
@@ -163,7 +164,7 @@ class MatterStep(Strict):
 
 
 class MatterDispatch(Strict):
-    department_id = fields.Integer(required=True)
+    department_id = Id(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -176,7 +177,7 @@ class LedgerLine(Schema):
     at = fields.DateTime(required=True)
     action = fields.String(required=True)
     action_label = fields.String()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
     from_level = fields.String(allow_none=True)
     to_level = fields.String(allow_none=True)
     from_status = fields.String(allow_none=True)
@@ -185,7 +186,7 @@ class LedgerLine(Schema):
 
 
 class Matter(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     title = fields.String(required=True)
     description = fields.String()
     source = fields.String(validate=validate.OneOf(SOURCES))
@@ -194,16 +195,16 @@ class Matter(Schema):
     level_label = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     status_label = fields.String()
-    grid_id = fields.Integer(allow_none=True)
-    village_id = fields.Integer(allow_none=True)
-    township_id = fields.Integer(allow_none=True)
-    visit_id = fields.Integer(allow_none=True)
-    household_id = fields.Integer(allow_none=True)
-    member_id = fields.Integer(allow_none=True)
-    reporter_id = fields.Integer(allow_none=True)
-    handler_id = fields.Integer(allow_none=True)
-    department_id = fields.Integer(allow_none=True)
-    attachment_ids = fields.List(fields.Integer())
+    grid_id = Id(allow_none=True)
+    village_id = Id(allow_none=True)
+    township_id = Id(allow_none=True)
+    visit_id = Id(allow_none=True)
+    household_id = Id(allow_none=True)
+    member_id = Id(allow_none=True)
+    reporter_id = Id(allow_none=True)
+    handler_id = Id(allow_none=True)
+    department_id = Id(allow_none=True)
+    attachment_ids = fields.List(Id())
     deadline = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
@@ -216,7 +217,7 @@ class MattersQuery(PagedQuery):
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
-    grid_id = fields.Integer(load_default=None, allow_none=True)
+    grid_id = Id(load_default=None, allow_none=True)
     mine = fields.Boolean(load_default=False, metadata={"description": "only what waits for me to act"})
 
 
@@ -242,38 +243,36 @@ class MailboxCreate(Strict):
 
     kind = fields.String(required=True, validate=validate.OneOf(["text", "voice", "photo"]))
     text = fields.String(load_default="", validate=validate.Length(max=4000))
-    attachment_ids = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=9))
-    grid_id = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "newcomers choose their grid"}
-    )
+    attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
+    grid_id = Id(load_default=None, allow_none=True, metadata={"description": "newcomers choose their grid"})
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
 
 
 class PublicMailboxCreate(Strict):
     """A newcomer without an account or household yet: phone and grid chosen, text only."""
 
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     phone = fields.String(required=True, validate=PHONE)
     text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class PublicMailboxMedia(Strict):
+class PublicMailboxMedia(Form):
     """A newcomer's photo or voice clip (multipart form fields beside the file)."""
 
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     phone = fields.String(required=True, validate=PHONE)
     text = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
 class MailboxReceipt(Schema):
-    matter_id = fields.Integer(required=True)
-    grid_id = fields.Integer(required=True)
-    handler_id = fields.Integer(allow_none=True)
+    matter_id = Id(required=True)
+    grid_id = Id(required=True)
+    handler_id = Id(allow_none=True)
     message = fields.String(required=True)
 
 
 class Attachment(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     sha256 = fields.String(required=True)
     content_type = fields.String(required=True)
     kind = fields.String(required=True, metadata={"description": "photo | voice | document"})
@@ -290,15 +289,15 @@ class AlertCheck(Strict):
 
 
 class Alert(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     kind = fields.String(required=True)
     subject_kind = fields.String(required=True)
-    subject_id = fields.Integer(required=True)
+    subject_id = Id(required=True)
     month = fields.String(allow_none=True)
     period = fields.String()
     value = fields.Float(allow_none=True)
     threshold = fields.Float(allow_none=True)
-    person_ids = fields.List(fields.Integer())
+    person_ids = fields.List(Id())
     message = fields.String(required=True)
     created_at = fields.DateTime()
 
@@ -317,7 +316,7 @@ class AlertReport(Schema):
     month = fields.String(required=True)
     phase = fields.String(required=True)
     raised = fields.Integer(required=True)
-    alert_ids = fields.List(fields.Integer(), required=True)
+    alert_ids = fields.List(Id(), required=True)
 
 
 class Settings(Strict):
@@ -331,12 +330,12 @@ class Settings(Strict):
 
 
 class SettingsView(Settings):
-    county_id = fields.Integer()
+    county_id = Id()
 
 
 class StatsQuery(Query):
     month = fields.String(required=True, validate=MONTH)
-    org_unit_id = fields.Integer(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
     by = fields.String(
         load_default=None,
         allow_none=True,
@@ -351,7 +350,7 @@ class StatsQuery(Query):
 
 
 class Figures(Schema):
-    org_unit_id = fields.Integer(allow_none=True)
+    org_unit_id = Id(allow_none=True)
     list_items = fields.Integer()
     visited = fields.Integer()
     visit_rate = Rate("走访率")
@@ -373,6 +372,6 @@ class Figures(Schema):
 class Stats(Schema):
     month = fields.String(required=True)
     level = fields.String(required=True)
-    org_unit_id = fields.Integer(allow_none=True)
+    org_unit_id = Id(allow_none=True)
     totals = fields.Nested(Figures, required=True)
     breakdown = fields.List(fields.Nested(Figures), required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.ids import Id
 
 LEVELS = ["county", "township", "village", "grid"]
 ROLES = [
@@ -33,11 +34,11 @@ class LoginRequest(Strict):
 class Actor(Schema):
     """The verified caller, as the gateway passes it to a service."""
 
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     name = fields.String(required=True)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
-    org_unit_id = fields.Integer(required=True)
-    department_id = fields.Integer(allow_none=True)
+    org_unit_id = Id(required=True)
+    department_id = Id(allow_none=True)
     scope = fields.List(
         fields.String(), required=True, metadata={"description": "org paths the person may act in"}
     )
@@ -51,8 +52,8 @@ class LoginResponse(Schema):
 
 
 class OrgUnit(Schema):
-    id = fields.Integer(dump_only=True)
-    parent_id = fields.Integer(allow_none=True)
+    id = Id(dump_only=True)
+    parent_id = Id(allow_none=True)
     level = fields.String(validate=validate.OneOf(LEVELS), required=True)
     level_label = fields.String(dump_only=True)
     code = fields.String(required=True, validate=CODE)
@@ -61,7 +62,7 @@ class OrgUnit(Schema):
 
 
 class OrgUnitCreate(Strict):
-    parent_id = fields.Integer(required=True, allow_none=True)
+    parent_id = Id(required=True, allow_none=True)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -72,12 +73,12 @@ class TreeNode(OrgUnit):
 
 
 class TreeQuery(Query):
-    root_id = fields.Integer(load_default=None, allow_none=True)
+    root_id = Id(load_default=None, allow_none=True)
     depth = fields.Integer(load_default=4, validate=validate.Range(min=0, max=4))
 
 
 class Person(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     phone = fields.String(allow_none=True, metadata={"description": "masked unless the caller may see it"})
@@ -86,9 +87,9 @@ class Person(Schema):
     )
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     role_labels = fields.List(fields.String(), dump_only=True)
-    org_unit_id = fields.Integer(required=True)
-    department_id = fields.Integer(allow_none=True)
-    team_id = fields.Integer(allow_none=True)
+    org_unit_id = Id(required=True)
+    department_id = Id(allow_none=True)
+    team_id = Id(allow_none=True)
     username = fields.String(allow_none=True)
     active = fields.Boolean(dump_only=True)
 
@@ -105,13 +106,13 @@ class PersonCreate(Strict):
     roles = fields.List(
         fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1)
     )
-    org_unit_id = fields.Integer(required=True)
-    department_id = fields.Integer(load_default=None, allow_none=True)
-    team_id = fields.Integer(load_default=None, allow_none=True)
+    org_unit_id = Id(required=True)
+    department_id = Id(load_default=None, allow_none=True)
+    team_id = Id(load_default=None, allow_none=True)
 
 
 class PeopleQuery(PagedQuery):
-    org_unit_id = fields.Integer(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
     role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
 
@@ -122,7 +123,7 @@ class PersonPage(Schema):
 
 
 class Resident(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     name = fields.String(required=True)
     relation = fields.String()
     phone = fields.String(allow_none=True)
@@ -130,9 +131,9 @@ class Resident(Schema):
 
 
 class Household(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     code = fields.String(required=True, validate=CODE)
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     address = fields.String(required=True)
     head_name = fields.String(required=True)
     phone = fields.String(allow_none=True)
@@ -141,15 +142,15 @@ class Household(Schema):
 
 class HouseholdCreate(Strict):
     code = fields.String(required=True, validate=CODE)
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=200))
     head_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
 
 
 class HouseholdsQuery(PagedQuery):
-    grid_id = fields.Integer(load_default=None, allow_none=True)
-    org_unit_id = fields.Integer(load_default=None, allow_none=True)
+    grid_id = Id(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
 
 
 class HouseholdPage(Schema):
@@ -158,13 +159,11 @@ class HouseholdPage(Schema):
 
 
 class Link(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(LINK_KINDS))
     kind_label = fields.String(dump_only=True)
-    source_id = fields.Integer(
-        required=True, metadata={"description": "person id, or team id for team_village"}
-    )
-    target_id = fields.Integer(required=True, metadata={"description": "household, grid or village id"})
+    source_id = Id(required=True, metadata={"description": "person id, or team id for team_village"})
+    target_id = Id(required=True, metadata={"description": "household, grid or village id"})
     active = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     ended_at = fields.DateTime(dump_only=True, allow_none=True)
@@ -172,14 +171,14 @@ class Link(Schema):
 
 class LinkCreate(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(LINK_KINDS))
-    source_id = fields.Integer(required=True)
-    target_id = fields.Integer(required=True)
+    source_id = Id(required=True)
+    target_id = Id(required=True)
 
 
 class LinksQuery(PagedQuery):
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LINK_KINDS))
-    source_id = fields.Integer(load_default=None, allow_none=True)
-    target_id = fields.Integer(load_default=None, allow_none=True)
+    source_id = Id(load_default=None, allow_none=True)
+    target_id = Id(load_default=None, allow_none=True)
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -189,10 +188,10 @@ class LinkPage(Schema):
 
 
 class Department(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
-    org_unit_id = fields.Integer(required=True)
+    org_unit_id = Id(required=True)
 
 
 class ImportRequest(Strict):
@@ -212,8 +211,8 @@ class AuditQuery(PagedQuery):
 
 
 class AuditEntry(Schema):
-    id = fields.Integer(required=True)
-    actor_id = fields.Integer(required=True)
+    id = Id(required=True)
+    actor_id = Id(required=True)
     action = fields.String(required=True)
     target = fields.String(required=True)
     org_path = fields.String(required=True)

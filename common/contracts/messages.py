@@ -44,6 +44,10 @@ EXTRA_MESSAGES = {
     "date_range": ("日期应在 1900 年到 2200 年之间", "The date must be between the years 1900 and 2200."),
     "offset": ("时区偏移超出范围", "The time zone offset is out of range."),
     "control": ("不能包含控制字符", "Control characters are not allowed."),
+    "integer": ("应为整数", "Must be a whole number."),
+    "id": ("应为正整数编号", "Must be a positive whole number id."),
+    "deadline_past": ("期限不能早于今天", "The deadline cannot be before today."),
+    "deadline_not_future": ("竞榜截止时间须晚于当前时间", "The deadline must lie in the future."),
 }
 SCHEMA_MESSAGES = {
     "type": ("数据格式不正确", "Invalid input type."),

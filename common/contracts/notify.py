@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.ids import Id
 
 MANAGER_ROLES = ("county_admin", "township_leader")
 DELIVERY_STATUSES = ["pending", "delivered", "dead", "cancelled"]
@@ -25,7 +26,7 @@ class InboxQuery(PagedQuery):
 
 
 class Notification(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     kind = fields.String(required=True)
     title = fields.String(required=True)
     body = fields.String(required=True)
@@ -56,7 +57,7 @@ class InboxCounts(Schema):
 
 
 class MarkRead(Strict):
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
 
 
 class MarkReadResult(Schema):
@@ -91,13 +92,13 @@ class SubscriptionCreate(Strict):
 
 
 class Subscription(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     name = fields.String(required=True)
     url = fields.String(required=True)
     event_types = fields.List(fields.String(), required=True)
     org_path = fields.String(required=True)
     active = fields.Boolean(required=True)
-    created_by = fields.Integer(required=True)
+    created_by = Id(required=True)
     created_at = fields.DateTime(required=True)
     ended_at = fields.DateTime(allow_none=True)
 
@@ -118,9 +119,9 @@ class DeliveryQuery(PagedQuery):
 
 
 class Delivery(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     channel = fields.String(required=True)
-    subscription_id = fields.Integer(allow_none=True)
+    subscription_id = Id(allow_none=True)
     event_id = fields.String(allow_none=True)
     event_type = fields.String(allow_none=True)
     target = fields.String(required=True)

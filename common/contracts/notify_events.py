@@ -5,11 +5,12 @@ from __future__ import annotations
 from marshmallow import fields
 
 from common.contracts.events import EventData, register
+from common.contracts.ids import Id
 
 
 class NotificationCreated(EventData):
-    notification_id = fields.Integer(required=True)
-    person_id = fields.Integer(required=True)
+    notification_id = Id(required=True)
+    person_id = Id(required=True)
     kind = fields.String(
         required=True, metadata={"description": "dispatched | returned | overdue | alert ..."}
     )
@@ -18,31 +19,31 @@ class NotificationCreated(EventData):
 
 
 class NotificationsRead(EventData):
-    person_id = fields.Integer(required=True)
+    person_id = Id(required=True)
     count = fields.Integer(required=True)
     all = fields.Boolean(required=True, metadata={"description": "marked all read at once"})
 
 
 class SubscriptionChanged(EventData):
-    subscription_id = fields.Integer(required=True)
+    subscription_id = Id(required=True)
     name = fields.String(required=True)
     event_types = fields.List(fields.String(), required=True)
     org_path = fields.String(required=True)
-    actor_id = fields.Integer(required=True)
+    actor_id = Id(required=True)
 
 
 class DeliveryDeadLettered(EventData):
-    delivery_id = fields.Integer(required=True)
+    delivery_id = Id(required=True)
     channel = fields.String(required=True, metadata={"description": "webhook | dingtalk | log ..."})
-    subscription_id = fields.Integer(allow_none=True)
-    person_id = fields.Integer(allow_none=True)
+    subscription_id = Id(allow_none=True)
+    person_id = Id(allow_none=True)
     cause_id = fields.String(allow_none=True)
     attempts = fields.Integer(required=True)
     last_error = fields.String(allow_none=True)
 
 
 class DigestSent(EventData):
-    person_id = fields.Integer(required=True)
+    person_id = Id(required=True)
     day = fields.String(required=True, metadata={"description": "YYYY-MM-DD, local time"})
     count = fields.Integer(required=True, metadata={"description": "unread notifications summarised"})
 

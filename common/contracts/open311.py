@@ -12,6 +12,7 @@ from datetime import date
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.ids import Id
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
 _WEEK_FORMAT = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -134,25 +135,25 @@ class HotspotsQuery(PagedQuery):
     place_kind = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(["village", "township"])
     )
-    township_id = fields.Integer(load_default=None, allow_none=True)
-    village_id = fields.Integer(load_default=None, allow_none=True)
+    township_id = Id(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
 
 
 class Hotspot(Schema):
-    id = fields.Integer(required=True)
+    id = Id(required=True)
     week = fields.String(required=True)
     place_kind = fields.String(required=True, metadata={"description": "village | township"})
-    place_id = fields.Integer(required=True)
+    place_id = Id(required=True)
     place_name = fields.String()
-    township_id = fields.Integer(allow_none=True)
-    village_id = fields.Integer(allow_none=True)
+    township_id = Id(allow_none=True)
+    village_id = Id(allow_none=True)
     label = fields.String(required=True, metadata={"description": "the group's top character bigrams"})
     count = fields.Integer(required=True, metadata={"description": "requests in the week"})
     baseline_mean = fields.Float(required=True)
     baseline_std = fields.Float(required=True)
     z_score = fields.Float(required=True)
     history = fields.List(fields.Integer(), metadata={"description": "the baseline weeks' counts"})
-    matter_ids = fields.List(fields.Integer(), required=True)
+    matter_ids = fields.List(Id(), required=True)
     samples = fields.List(fields.String(), required=True)
     message = fields.String(required=True)
     created_at = fields.DateTime()
@@ -168,4 +169,4 @@ class HotspotReport(Schema):
     items = fields.Integer(required=True, metadata={"description": "requests in the window"})
     found = fields.Integer(required=True)
     raised = fields.Integer(required=True, metadata={"description": "new alerts (not raised before)"})
-    hotspot_ids = fields.List(fields.Integer(), required=True)
+    hotspot_ids = fields.List(Id(), required=True)

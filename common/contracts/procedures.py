@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from common.contracts import grids
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.ids import Id
 
 EVIDENCE_KINDS = (
     "held_at",
@@ -25,7 +26,6 @@ EVIDENCE_KINDS = (
 ROLES = tuple(r for r in grids.ROLES if r != "resident")
 Ref = fields.String(validate=validate.Length(min=1, max=500))
 Name = fields.String(validate=validate.Length(min=1, max=50))
-ID = validate.Range(min=1, max=2**31 - 1)
 
 # -- templates ---------------------------------------------------------------------------
 
@@ -65,7 +65,7 @@ class TemplateUpdate(Strict):
 
 
 class Template(Schema):
-    id = fields.Integer()
+    id = Id()
     code = fields.String()
     version = fields.Integer()
     current = fields.Boolean()
@@ -92,12 +92,8 @@ class TemplateReport(Schema):
 class ProcedureStart(Strict):
     template_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     title = fields.String(validate=validate.Length(min=1, max=200))
-    assignment_id = fields.Integer(
-        metadata={"description": "a task's assignment (major matter) to run it for"}
-    )
-    village_id = fields.Integer(
-        validate=ID, metadata={"description": "the village, for a village matter with no task"}
-    )
+    assignment_id = Id(metadata={"description": "a task's assignment (major matter) to run it for"})
+    village_id = Id(metadata={"description": "the village, for a village matter with no task"})
 
     @validates_schema
     def _one_subject(self, data, **kwargs):
@@ -184,26 +180,26 @@ class Return(Schema):
     step_key = fields.String()
     step_name = fields.String()
     reasons = fields.List(fields.Nested(Reason))
-    actor_id = fields.Integer()
+    actor_id = Id()
     at = fields.DateTime()
 
 
 class Procedure(Schema):
-    id = fields.Integer()
+    id = Id()
     template_code = fields.String()
     template_version = fields.Integer()
     template_name = fields.String()
     title = fields.String()
-    village_id = fields.Integer()
-    township_id = fields.Integer(allow_none=True)
-    task_id = fields.Integer(allow_none=True)
-    assignment_id = fields.Integer(allow_none=True)
+    village_id = Id()
+    township_id = Id(allow_none=True)
+    task_id = Id(allow_none=True)
+    assignment_id = Id(allow_none=True)
     matter_code = fields.String(allow_none=True)
     status = fields.String()
     status_label = fields.String()
     current_step = fields.Integer()
     returns = fields.Integer()
-    started_by = fields.Integer()
+    started_by = Id()
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     days = fields.Float(allow_none=True, metadata={"description": "start to completion, in days"})
@@ -213,9 +209,9 @@ class Procedure(Schema):
 
 class ProceduresQuery(PagedQuery):
     status = fields.String(validate=validate.OneOf(("running", "returned", "completed")))
-    village_id = fields.Integer(validate=ID)
+    village_id = Id()
     template_code = fields.String(validate=validate.Length(max=32))
-    assignment_id = fields.Integer(validate=ID)
+    assignment_id = Id()
 
 
 class ProcedurePage(Schema):
@@ -230,18 +226,18 @@ class ChainQuery(Query):
     ledger = fields.String(
         validate=validate.OneOf(("tf", "pr")), metadata={"description": "tf 任务台账; pr 议事与揭榜台账"}
     )
-    village_id = fields.Integer(validate=ID)
+    village_id = Id()
 
 
 class ChainExportQuery(Query):
     ledger = fields.String(required=True, validate=validate.OneOf(("tf", "pr")))
-    village_id = fields.Integer(required=True, validate=ID)
+    village_id = Id(required=True)
 
 
 class ChainBreak(Schema):
     ledger = fields.String()
     chain = fields.String()
-    id = fields.Integer(allow_none=True, metadata={"description": "the first row that fails"})
+    id = Id(allow_none=True, metadata={"description": "the first row that fails"})
     seq = fields.Integer(allow_none=True)
     reason = fields.String()
     reason_label = fields.String()
@@ -271,7 +267,7 @@ class ProjectCreate(Strict):
     )
     matter_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     deadline = fields.AwareDateTime(required=True, metadata={"description": "竞榜截止时间"})
-    township_id = fields.Integer(validate=ID, metadata={"description": "默认为发榜人所在乡镇"})
+    township_id = Id(metadata={"description": "默认为发榜人所在乡镇"})
 
 
 class BidCreate(Strict):
@@ -286,7 +282,7 @@ class AwardDecision(Strict):
 
 
 class AwardRequest(Strict):
-    bid_id = fields.Integer(required=True, validate=ID)
+    bid_id = Id(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     decision = fields.Nested(
         AwardDecision, metadata={"description": "集体讨论记录:事项为重大事项时必填,随任务一并记录"}
@@ -294,21 +290,21 @@ class AwardRequest(Strict):
 
 
 class Bid(Schema):
-    id = fields.Integer()
-    project_id = fields.Integer()
-    village_id = fields.Integer()
+    id = Id()
+    project_id = Id()
+    village_id = Id()
     village_name = fields.String()
     case = fields.String()
     attachments = fields.List(fields.String())
-    submitted_by = fields.Integer()
+    submitted_by = Id()
     submitted_at = fields.DateTime()
     revised_at = fields.DateTime(allow_none=True)
     status = fields.String()
 
 
 class Project(Schema):
-    id = fields.Integer()
-    township_id = fields.Integer()
+    id = Id()
+    township_id = Id()
     title = fields.String()
     description = fields.String()
     budget = fields.Integer()
@@ -318,15 +314,15 @@ class Project(Schema):
     status = fields.String()
     status_label = fields.String()
     bidding_open = fields.Boolean()
-    posted_by = fields.Integer()
+    posted_by = Id()
     posted_by_name = fields.String()
     posted_at = fields.DateTime()
     bids_count = fields.Integer()
-    awarded_bid_id = fields.Integer(allow_none=True)
-    awarded_village_id = fields.Integer(allow_none=True)
+    awarded_bid_id = Id(allow_none=True)
+    awarded_village_id = Id(allow_none=True)
     award_reason = fields.String(allow_none=True)
     awarded_at = fields.DateTime(allow_none=True)
-    task_id = fields.Integer(allow_none=True)
+    task_id = Id(allow_none=True)
 
 
 class ProjectDetail(Project):

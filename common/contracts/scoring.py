@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from common.contracts.base import PagedQuery, Query, Schema, Strict
+from common.contracts.ids import Id
 
 PERIOD = validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$", error="期间应为 YYYY-MM、YYYY-Qn 或 YYYY")
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份应为 YYYY-MM")
@@ -20,12 +21,12 @@ class ScoreQuery(PagedQuery):
 class BoardQuery(PagedQuery):
     period = fields.String(required=True, validate=PERIOD)
     kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KINDS))
-    org_unit_id = fields.Integer(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
 
 
 class ColoursQuery(Query):
     period = fields.String(required=True, validate=PERIOD)
-    org_unit_id = fields.Integer(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
 
 
 class RecomputeRequest(Strict):
@@ -38,7 +39,7 @@ class Part(Schema):
     label = fields.String()
     group = fields.String()
     group_label = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Id()
     raw = fields.Float(allow_none=True)
     normalised = fields.Float(allow_none=True)
     weight = fields.Float()
@@ -56,7 +57,7 @@ class EventRef(Schema):
     value = fields.Float()
     time = fields.DateTime()
     entity_kind = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Id()
 
 
 class PageMeta(Schema):
@@ -69,7 +70,7 @@ class ScoreDetail(Schema):
     index = fields.String()
     index_label = fields.String()
     entity_kind = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Id()
     period = fields.String()
     value = fields.Float(allow_none=True)
     colour = fields.String(allow_none=True)
@@ -86,7 +87,7 @@ class ScoreDetail(Schema):
 class BoardItem(Schema):
     rank = fields.Integer()
     entity_kind = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Id()
     value = fields.Float()
     org_path = fields.String()
     colour = fields.String(allow_none=True)
@@ -98,7 +99,7 @@ class BoardItem(Schema):
 
 class NoData(Schema):
     entity_kind = fields.String()
-    entity_id = fields.Integer()
+    entity_id = Id()
     org_path = fields.String()
 
 
@@ -121,7 +122,7 @@ class Board(Schema):
 
 
 class GridColour(Schema):
-    grid_id = fields.Integer()
+    grid_id = Id()
     name = fields.String(allow_none=True, metadata={"description": "网格名称"})
     value = fields.Float(allow_none=True)
     colour = fields.String(metadata={"description": "green / yellow / red，无数据为 grey"})

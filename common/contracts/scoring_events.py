@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from common.contracts.events import EventData, Place, register
+from common.contracts.ids import Id
 
 
 class ScoredSubject(Place):
@@ -14,10 +15,10 @@ class ScoredSubject(Place):
     )
     index_label = fields.String(required=True, metadata={"description": "先锋指数 ..."})
     entity_kind = fields.String(required=True, metadata={"description": "member | grid | village | ..."})
-    entity_id = fields.Integer(required=True)
+    entity_id = Id(required=True)
     period = fields.String(required=True, metadata={"description": "YYYY-MM"})
     value = fields.Float(allow_none=True, metadata={"description": "the index, 0..100"})
-    member_id = fields.Integer(allow_none=True, metadata={"description": "set when a member is concerned"})
+    member_id = Id(allow_none=True, metadata={"description": "set when a member is concerned"})
 
 
 class PraiseAwarded(ScoredSubject):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
+from common.contracts.ids import Id
 
 LEVELS = ["township", "village", "grid"]
 EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
@@ -60,7 +61,7 @@ class CatalogueMatterUpdate(CatalogueMatterFields):
 
 
 class CatalogueMatter(Schema):
-    id = fields.Integer()
+    id = Id()
     code = fields.String()
     version = fields.Integer()
     current = fields.Boolean()
@@ -124,7 +125,7 @@ class TaskCreate(Strict):
         load_default=None, allow_none=True, validate=MATTER_CODE, metadata={"description": "screening code"}
     )
     target_ids = fields.List(
-        fields.Integer(),
+        Id(),
         required=True,
         validate=validate.Length(min=1, max=5000),
         metadata={"description": "org units (township, village or grid) the task is for"},
@@ -137,7 +138,7 @@ class TaskCode(Strict):
 
 
 class TaskEdit(Strict):
-    target_ids = fields.List(fields.Integer(), validate=validate.Length(min=1, max=5000))
+    target_ids = fields.List(Id(), validate=validate.Length(min=1, max=5000))
     deadline = fields.Date()
 
     @validates_schema
@@ -169,13 +170,13 @@ class Decision(Schema):
     attendees = fields.List(fields.String())
     decision = fields.String()
     minutes = fields.List(fields.String())
-    recorded_by = fields.Integer()
+    recorded_by = Id()
     recorded_at = fields.DateTime()
 
 
 class DispatchRequest(Strict):
-    village_ids = fields.List(fields.Integer(), validate=validate.Length(min=1, max=5000))
-    org_unit_id = fields.Integer(
+    village_ids = fields.List(Id(), validate=validate.Length(min=1, max=5000))
+    org_unit_id = Id(
         metadata={"description": "every village under this township (or county) among the targets"}
     )
 
@@ -186,14 +187,14 @@ class DispatchRequest(Strict):
 
 
 class Target(Schema):
-    org_unit_id = fields.Integer()
+    org_unit_id = Id()
     level = fields.String()
     name = fields.String()
     path = fields.String()
 
 
 class Task(Schema):
-    id = fields.Integer()
+    id = Id()
     title = fields.String()
     content = fields.String()
     matter_code = fields.String(allow_none=True)
@@ -205,9 +206,9 @@ class Task(Schema):
     reject_reason_label = fields.String(allow_none=True)
     review_reason = fields.String(allow_none=True)
     suggestions = fields.List(fields.Nested(Suggestion))
-    sender_id = fields.Integer()
+    sender_id = Id()
     sender_name = fields.String()
-    sender_department_id = fields.Integer(allow_none=True)
+    sender_department_id = Id(allow_none=True)
     org_path = fields.String()
     deadline = fields.Date()
     major = fields.Boolean()
@@ -253,8 +254,8 @@ class TaskDeadlineReport(Schema):
 
 
 class AssignRequest(Strict):
-    grid_id = fields.Integer(required=True)
-    assignee_id = fields.Integer(load_default=None, allow_none=True)
+    grid_id = Id(required=True)
+    assignee_id = Id(load_default=None, allow_none=True)
 
 
 class Location(Strict):
@@ -275,16 +276,16 @@ class SubmitRequest(Strict):
 
 
 class Assignment(Schema):
-    id = fields.Integer()
-    task_id = fields.Integer()
+    id = Id()
+    task_id = Id()
     matter_code = fields.String()
     title = fields.String()
-    township_id = fields.Integer(allow_none=True)
-    village_id = fields.Integer()
+    township_id = Id(allow_none=True)
+    village_id = Id()
     village_name = fields.String()
-    grid_id = fields.Integer(allow_none=True)
+    grid_id = Id(allow_none=True)
     org_path = fields.String()
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = Id(allow_none=True)
     status = fields.String()
     status_label = fields.String()
     deadline = fields.Date()
@@ -300,8 +301,8 @@ class Assignment(Schema):
 class AssignmentsQuery(PagedQuery):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ASSIGNMENT_STATUSES))
     matter_code = fields.String(load_default=None, allow_none=True)
-    task_id = fields.Integer(load_default=None, allow_none=True)
-    village_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = Id(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
     due_before = fields.Date(load_default=None, allow_none=True)
     overdue = fields.Boolean(load_default=None, allow_none=True)
 
@@ -313,25 +314,25 @@ class AssignmentPage(Schema):
 
 
 class ProgressQuery(Query):
-    task_id = fields.Integer(load_default=None, allow_none=True)
+    task_id = Id(load_default=None, allow_none=True)
 
 
 class Overlap(Schema):
-    task_id = fields.Integer()
+    task_id = Id()
     title = fields.String()
     places = fields.List(fields.String(), metadata={"description": "where the two overlap (names)"})
 
 
 class UndispatchedVillage(Schema):
-    village_id = fields.Integer()
+    village_id = Id()
     village_name = fields.String()
-    township_id = fields.Integer(allow_none=True)
+    township_id = Id(allow_none=True)
 
 
 class VillageProgress(Schema):
-    village_id = fields.Integer()
+    village_id = Id()
     village_name = fields.String()
-    township_id = fields.Integer(allow_none=True)
+    township_id = Id(allow_none=True)
     dispatched = fields.Boolean(metadata={"description": "false: a target village not dispatched yet"})
     total = fields.Integer()
     accepted = fields.Integer()
@@ -344,30 +345,30 @@ class VillageProgress(Schema):
 
 
 class LedgerQuery(PagedQuery):
-    village_id = fields.Integer(load_default=None, allow_none=True)
-    task_id = fields.Integer(load_default=None, allow_none=True)
+    village_id = Id(load_default=None, allow_none=True)
+    task_id = Id(load_default=None, allow_none=True)
     month = fields.String(load_default=None, allow_none=True, validate=MONTH)
 
 
 class LedgerExportQuery(Query):
-    village_id = fields.Integer(required=True)
+    village_id = Id(required=True)
     month = fields.String(required=True, validate=MONTH)
 
 
 class LedgerEntry(Schema):
-    id = fields.Integer()
+    id = Id()
     at = fields.DateTime()
     month = fields.String()
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
     actor_name = fields.String()
     action = fields.String()
     action_label = fields.String()
-    task_id = fields.Integer(allow_none=True)
-    assignment_id = fields.Integer(allow_none=True)
+    task_id = Id(allow_none=True)
+    assignment_id = Id(allow_none=True)
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
     org_path = fields.String()
-    village_id = fields.Integer(allow_none=True)
+    village_id = Id(allow_none=True)
     detail = fields.Dict()
 
 
@@ -410,9 +411,9 @@ class TaskStats(Schema):
 class RejectionRow(Schema):
     reason = fields.String()
     reason_label = fields.String()
-    sender_id = fields.Integer()
+    sender_id = Id()
     sender_name = fields.String()
-    sender_department_id = fields.Integer(allow_none=True)
+    sender_department_id = Id(allow_none=True)
     month = fields.String()
     count = fields.Integer()
 
@@ -425,9 +426,9 @@ class RejectionStats(Schema):
 
 
 class VillageMonthRow(Schema):
-    village_id = fields.Integer()
+    village_id = Id()
     village_name = fields.String()
-    township_id = fields.Integer(allow_none=True)
+    township_id = Id(allow_none=True)
     count = fields.Integer()
     previous = fields.Integer()
     change_pct = fields.Float(allow_none=True)

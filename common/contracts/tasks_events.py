@@ -12,19 +12,18 @@ from __future__ import annotations
 from marshmallow import fields
 
 from common.contracts.events import EventData, Place, register
+from common.contracts.ids import Id
 
 # -- taskflow --------------------------------------------------------------------------
 
 
 class TaskReceived(Place):
-    task_id = fields.Integer(required=True)
+    task_id = Id(required=True)
     title = fields.String(required=True)
     matter_code = fields.String(allow_none=True)
-    sender_id = fields.Integer(required=True, metadata={"description": "person who sent it"})
-    sender_unit_id = fields.Integer(
-        allow_none=True, metadata={"description": "department or township org unit"}
-    )
-    target_ids = fields.List(fields.Integer(), required=True, metadata={"description": "target org unit ids"})
+    sender_id = Id(required=True, metadata={"description": "person who sent it"})
+    sender_unit_id = Id(allow_none=True, metadata={"description": "department or township org unit"})
+    target_ids = fields.List(Id(), required=True, metadata={"description": "target org unit ids"})
     deadline = fields.String(allow_none=True)
 
 
@@ -42,21 +41,21 @@ class TaskRejected(TaskReceived):
 
 
 class TaskReviewed(Place):
-    task_id = fields.Integer(required=True)
+    task_id = Id(required=True)
     title = fields.String(metadata={"description": "set on approved and returned"})
-    sender_id = fields.Integer(metadata={"description": "person who sent it; set on approved and returned"})
+    sender_id = Id(metadata={"description": "person who sent it; set on approved and returned"})
     matter_code = fields.String(allow_none=True)
-    actor_id = fields.Integer(required=True)
+    actor_id = Id(required=True)
     reason = fields.String(allow_none=True)
 
 
 class TaskDispatched(Place):
-    task_id = fields.Integer(required=True)
+    task_id = Id(required=True)
     matter_code = fields.String(required=True)
     title = fields.String(required=True)
-    actor_id = fields.Integer(required=True)
-    village_ids = fields.List(fields.Integer(), required=True)
-    assignment_ids = fields.List(fields.Integer(), required=True)
+    actor_id = Id(required=True)
+    village_ids = fields.List(Id(), required=True)
+    assignment_ids = fields.List(Id(), required=True)
     deadline = fields.String(required=True)
     major = fields.Boolean(required=True)
 
@@ -64,14 +63,14 @@ class TaskDispatched(Place):
 class AssignmentChanged(Place):
     """One village's (or grid's / person's) share of a task."""
 
-    assignment_id = fields.Integer(required=True)
-    task_id = fields.Integer(required=True)
+    assignment_id = Id(required=True)
+    task_id = Id(required=True)
     matter_code = fields.String(required=True)
     title = fields.String()
     status = fields.String(required=True, metadata={"description": "the status after the change"})
     from_status = fields.String(allow_none=True)
-    actor_id = fields.Integer(allow_none=True, metadata={"description": "who did it (None for the system)"})
-    assignee_id = fields.Integer(allow_none=True, metadata={"description": "person holding it, if any"})
+    actor_id = Id(allow_none=True, metadata={"description": "who did it (None for the system)"})
+    assignee_id = Id(allow_none=True, metadata={"description": "person holding it, if any"})
     deadline = fields.String(required=True)
     on_time = fields.Boolean(allow_none=True, metadata={"description": "set when accepted"})
     days_to_close = fields.Float(
@@ -113,7 +112,7 @@ class CatalogueChanged(EventData):
     version = fields.Integer(required=True)
     name = fields.String(required=True)
     change = fields.String(required=True, metadata={"description": "created | updated | retired"})
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
 
 
 register("tasks", "task.updated", TaskUpdated, "The reviewer changed a task's targets or deadline")
@@ -129,15 +128,15 @@ register(
 class VisitListIssued(Place):
     """A member's visit list for a month (one event per member per month)."""
 
-    member_id = fields.Integer(required=True)
+    member_id = Id(required=True)
     month = fields.String(required=True)
     households = fields.Integer(required=True, metadata={"description": "households due a visit"})
 
 
 class VisitRecorded(Place):
-    visit_id = fields.Integer(required=True)
-    member_id = fields.Integer(required=True)
-    household_id = fields.Integer(required=True)
+    visit_id = Id(required=True)
+    member_id = Id(required=True)
+    household_id = Id(required=True)
     month = fields.String(required=True)
     visited_at = fields.String(required=True)
     on_time = fields.Boolean(required=True, metadata={"description": "within the month it was due"})
@@ -145,9 +144,9 @@ class VisitRecorded(Place):
 
 
 class VisitRated(Place):
-    visit_id = fields.Integer(required=True)
-    member_id = fields.Integer(required=True)
-    household_id = fields.Integer(required=True)
+    visit_id = Id(required=True)
+    member_id = Id(required=True)
+    household_id = Id(required=True)
     month = fields.String(required=True)
     rating = fields.Integer(required=True, metadata={"description": "1..5"})
 
@@ -163,7 +162,7 @@ register("tasks", "visit.rated", VisitRated, "A household rated a visit")
 class MatterChanged(Place):
     """A need, event or mailbox item on the ladder: grid → village → department."""
 
-    matter_id = fields.Integer(required=True)
+    matter_id = Id(required=True)
     title = fields.String(required=True)
     source = fields.String(required=True, metadata={"description": "visit | mailbox | grid | open311"})
     level = fields.String(
@@ -171,13 +170,11 @@ class MatterChanged(Place):
     )
     from_level = fields.String(allow_none=True)
     status = fields.String(required=True, metadata={"description": "open | taken | resolved | rated"})
-    actor_id = fields.Integer(allow_none=True)
-    handler_id = fields.Integer(allow_none=True, metadata={"description": "person now responsible"})
-    department_id = fields.Integer(allow_none=True)
-    member_id = fields.Integer(
-        allow_none=True, metadata={"description": "linked member, if raised on a visit"}
-    )
-    reporter_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
+    handler_id = Id(allow_none=True, metadata={"description": "person now responsible"})
+    department_id = Id(allow_none=True)
+    member_id = Id(allow_none=True, metadata={"description": "linked member, if raised on a visit"})
+    reporter_id = Id(allow_none=True)
     deadline = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "manual | deadline, when escalated"})
     days_to_close = fields.Float(allow_none=True)
@@ -196,13 +193,13 @@ for _name, _summary in [
 
 
 class AlertRaised(Place):
-    alert_id = fields.Integer(required=True)
+    alert_id = Id(required=True)
     kind = fields.String(
         required=True, metadata={"description": "e.g. low_visit_rate | low_completion_rate | matter_overdue"}
     )
     subject_kind = fields.String(required=True, metadata={"description": "member | grid | village | matter"})
-    subject_id = fields.Integer(required=True)
-    person_ids = fields.List(fields.Integer(), required=True, metadata={"description": "who should be told"})
+    subject_id = Id(required=True)
+    person_ids = fields.List(Id(), required=True, metadata={"description": "who should be told"})
     value = fields.Float(allow_none=True)
     threshold = fields.Float(allow_none=True)
     month = fields.String(allow_none=True)
@@ -218,10 +215,10 @@ register(
 
 
 class LaggingItem(EventData):
-    alert_id = fields.Integer(required=True)
+    alert_id = Id(required=True)
     kind = fields.String(required=True, metadata={"description": "low_visit_rate | low_completion_rate"})
     subject_kind = fields.String(required=True, metadata={"description": "member | grid | village"})
-    subject_id = fields.Integer(required=True)
+    subject_id = Id(required=True)
     name = fields.String(required=True, metadata={"description": "the member's, grid's or village's name"})
     value = fields.Float(required=True, metadata={"description": "rate, a fraction 0..1"})
     threshold = fields.Float(required=True, metadata={"description": "a fraction 0..1"})
@@ -230,7 +227,7 @@ class LaggingItem(EventData):
 
 
 class AlertDigestIssued(Place):
-    person_id = fields.Integer(required=True, metadata={"description": "who is told"})
+    person_id = Id(required=True, metadata={"description": "who is told"})
     month = fields.String(required=True)
     phase = fields.String(required=True, metadata={"description": "mid | end"})
     title = fields.String(required=True, metadata={"description": "Chinese: what happened and where"})
@@ -254,18 +251,18 @@ class TemplateChanged(EventData):
     version = fields.Integer(required=True)
     name = fields.String(required=True)
     change = fields.String(required=True, metadata={"description": "created | updated"})
-    actor_id = fields.Integer(allow_none=True)
+    actor_id = Id(allow_none=True)
 
 
 class ProcedureChanged(Place):
-    procedure_id = fields.Integer(required=True)
+    procedure_id = Id(required=True)
     template_code = fields.String(required=True)
     template_version = fields.Integer(required=True)
     title = fields.String(required=True)
     status = fields.String(required=True)
-    actor_id = fields.Integer(required=True)
-    task_id = fields.Integer(allow_none=True)
-    assignment_id = fields.Integer(allow_none=True)
+    actor_id = Id(required=True)
+    task_id = Id(allow_none=True)
+    assignment_id = Id(allow_none=True)
     matter_code = fields.String(allow_none=True)
     step_key = fields.String(allow_none=True)
     position = fields.Integer(allow_none=True)
@@ -274,22 +271,20 @@ class ProcedureChanged(Place):
 
 
 class ProjectChanged(Place):
-    project_id = fields.Integer(required=True)
+    project_id = Id(required=True)
     title = fields.String(required=True)
     budget = fields.Integer(required=True)
     deadline = fields.String(required=True)
-    actor_id = fields.Integer(required=True)
-    bid_id = fields.Integer(allow_none=True)
+    actor_id = Id(required=True)
+    bid_id = Id(allow_none=True)
     bids = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
-    task_id = fields.Integer(allow_none=True)
-    winner_bidder_id = fields.Integer(
-        allow_none=True, metadata={"description": "awarded: who bid for the winner"}
-    )
+    task_id = Id(allow_none=True)
+    winner_bidder_id = Id(allow_none=True, metadata={"description": "awarded: who bid for the winner"})
     lost_bidder_ids = fields.List(
-        fields.Integer(), allow_none=True, metadata={"description": "awarded: who bid for the other villages"}
+        Id(), allow_none=True, metadata={"description": "awarded: who bid for the other villages"}
     )
-    lost_village_ids = fields.List(fields.Integer(), allow_none=True)
+    lost_village_ids = fields.List(Id(), allow_none=True)
 
 
 register("tasks", "template.changed", TemplateChanged, "A procedure template was added or versioned")
@@ -326,17 +321,17 @@ register(
 class HotspotDetected(Place):
     """Many similar requests in one village or township this week, beyond its usual rate."""
 
-    hotspot_id = fields.Integer(required=True)
+    hotspot_id = Id(required=True)
     week = fields.String(required=True, metadata={"description": "ISO week in China time, e.g. 2026-W14"})
     place_kind = fields.String(required=True, metadata={"description": "village | township"})
-    place_id = fields.Integer(required=True)
+    place_id = Id(required=True)
     place_name = fields.String(allow_none=True)
     label = fields.String(required=True, metadata={"description": "the group's top character bigrams"})
     count = fields.Integer(required=True)
     baseline_mean = fields.Float(required=True)
     baseline_std = fields.Float(required=True)
     z_score = fields.Float(required=True)
-    matter_ids = fields.List(fields.Integer(), required=True)
+    matter_ids = fields.List(Id(), required=True)
     sample_texts = fields.List(fields.String(), required=True)
     message = fields.String(required=True, metadata={"description": "Chinese text for people"})
 

@@ -26,7 +26,40 @@ async function newPage() {
   const page = await context.newPage()
   page.setDefaultTimeout(15000)
   page.on('pageerror', (e) => problems.push('page error: ' + e.message))
+  // The gateway serves the console with a Content-Security-Policy; anything it blocks is a
+  // broken feature, so every violation fails the run.
+  await context.exposeBinding('reportCspViolation', (_source, v) => problems.push('CSP violation: ' + v))
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.reportCspViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} on ${e.documentURI}`),
+    ),
+  )
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push('CSP: ' + m.text())
+  })
   return page
+}
+
+// The policy is enforced, and the listener above hears it: an injected inline script must
+// be blocked and reported (and is not counted as a problem of the console).
+async function cspIsEnforced() {
+  step('CSP blocks an injected inline script')
+  const page = await newPage()
+  const response = await page.goto(CONSOLE_URL)
+  const csp = response.headers()['content-security-policy'] || ''
+  if (!/script-src 'self'(;|$)/.test(csp) || /unsafe-eval/.test(csp)) throw new Error('weak or missing CSP: ' + csp)
+  await page.waitForSelector('[data-test=login-submit]')
+  const before = problems.length
+  await page.evaluate(() => {
+    const s = document.createElement('script')
+    s.textContent = 'window.__injected = true'
+    document.body.appendChild(s)
+  })
+  await page.waitForTimeout(300)
+  if (await page.evaluate(() => window.__injected === true)) throw new Error('an inline script ran despite the CSP')
+  const reported = problems.splice(before).filter((p) => p.startsWith('CSP'))
+  if (!reported.length) throw new Error('the blocked inline script was not reported')
+  await page.context().close()
 }
 
 function step(name) {
@@ -97,6 +130,7 @@ async function smoke() {
 }
 
 try {
+  await cspIsEnforced()
   await smoke()
   if (SCENARIO === 'flow') {
     const { flow } = await import('./flow.mjs')

@@ -307,11 +307,8 @@ class FieldworkRoutes:
     @route("GET", "/api/v1/attachments/<int:attachment_id>", summary="下载附件 / an attachment", tag=TAG)
     def attachment(self, request, actor, attachment_id):
         found = call(self.tasks, "tasks", "fieldwork_attachment_get", actor, attachment_id, timeout=30)
-        return Response(
-            base64.b64decode(found["content_b64"]),
-            mimetype=found["content_type"],
-            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        )
+        # no-store and nosniff come from gateway.headers, as on every API answer
+        return Response(base64.b64decode(found["content_b64"]), mimetype=found["content_type"])
 
     # -- alerts, settings, statistics -------------------------------------------------
 

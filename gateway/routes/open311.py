@@ -20,14 +20,15 @@ import json
 import logging
 from xml.sax.saxutils import escape
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from common.contracts import open311 as o
+from common.contracts.ids import valid_id
 from common.errors import DomainError
 from common.remote import call
 from gateway import auth
 from gateway.http import language, route
+from gateway.web import http
 
 log = logging.getLogger(__name__)
 BASE = "/open311/v2"
@@ -211,6 +212,8 @@ class Open311Routes:
     @http("GET", BASE + "/requests/<int:request_id>.<fmt>")
     def open311_request(self, request, request_id, fmt):
         def run(actor):
+            if not valid_id(request_id):
+                raise DomainError("route_not_found")
             found = call(
                 self.tasks, "tasks", "open311_request", actor, request_id, request.args.get("jurisdiction_id")
             )

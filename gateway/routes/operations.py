@@ -6,14 +6,14 @@ import mimetypes
 from pathlib import Path
 
 import eventlet
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from common.config import SERVICES
 from common.errors import DomainError
 from common.remote import call
 from gateway.http import json_response, route
-from gateway.openapi import DOCS_HTML, build_spec
+from gateway.openapi import DOCS_HTML, DOCS_INIT_JS, build_spec
+from gateway.web import http
 
 try:
     from swagger_ui_bundle import swagger_ui_path
@@ -72,6 +72,10 @@ class OperationsRoutes:
     @http("GET", "/docs")
     def docs(self, request):
         return Response(DOCS_HTML, mimetype="text/html")
+
+    @http("GET", "/docs/init.js")
+    def docs_init(self, request):
+        return Response(DOCS_INIT_JS, mimetype="text/javascript")
 
     @http("GET", "/docs/static/<string:name>")
     def docs_static(self, request, name: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
-from common.storage import in_scope, paginate
+from common.storage import contains_text, in_scope, paginate
 from services.grids.domain import (
     LEVEL_LABELS,
     LINK_LABELS,
@@ -97,9 +97,9 @@ def people(session: Session, actor: Actor, org_unit_id, role, q, page, per_page)
         query = query.where(OrgUnit.path.startswith(unit.path if unit else "//none"))
     if role:
         # roles is a JSON list; match the quoted value so `member` does not match `team_member`
-        query = query.where(cast(Person.roles, Text).contains(f'"{role}"'))
+        query = query.where(contains_text([cast(Person.roles, Text)], f'"{role}"'))
     if q:
-        query = query.where(Person.name.contains(q, autoescape=True))
+        query = query.where(contains_text([Person.name], q))
     return paginate(session, query, page, per_page)
 
 

@@ -23,6 +23,7 @@ from nameko.cli.main import IMPLICIT_ENV_VAR_MATCHER, env_var_constructor
 
 from common.config import SERVICES, nameko_config
 from common.events import EXCHANGE
+from gateway.http import MAX_UPLOAD_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -234,6 +235,29 @@ def test_gateway_probes_and_service():
     assert [(p["port"], ports.get(p["targetPort"], p["targetPort"])) for p in service["ports"]] == [
         (80, 8000)
     ]
+
+
+def test_ingress_terminates_tls_for_the_gateway():
+    ingress = objects("Ingress")["gateway"]
+    spec = ingress["spec"]
+    (tls,) = spec["tls"]
+    assert tls["secretName"] == "gov-tls"
+    (rule,) = spec["rules"]
+    assert rule["host"] in tls["hosts"], "the routed host must be covered by the certificate"
+    (path,) = rule["http"]["paths"]
+    backend = path["backend"]["service"]
+    service = objects("Service")["gateway"]["spec"]
+    assert backend["name"] == "gateway"
+    assert backend["port"]["name"] in {p["name"] for p in service["ports"]}
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    # the proxy must let the largest upload through
+    assert (
+        int(annotations["nginx.ingress.kubernetes.io/proxy-body-size"].rstrip("m")) * 2**20 > MAX_UPLOAD_BYTES
+    )
+    # the Secret is documented, not committed
+    assert "secret tls gov-tls" in (DEPLOY / "README.md").read_text()
+    assert "GOV_TLS_CERT" in (DEPLOY / "README.md").read_text()
 
 
 def test_pods_run_as_the_image_user():

@@ -20,15 +20,13 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))
         uow.commit()
     port = free_port()
-    env = process_env(
-        vhost,
-        tmp_path / "var",
-        PYTHONWARNINGS="ignore::DeprecationWarning",
-        WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
-        GOV_RPC_TIMEOUT=str(RPC_TIMEOUT),
+    settings = {
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+        "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "GOV_RPC_TIMEOUT": str(RPC_TIMEOUT),
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
-        **(extra_env or {}),
-    )
+    }
+    env = process_env(vhost, tmp_path / "var", **settings | (extra_env or {}))  # extra_env wins
     logs = tmp_path / "logs"
     logs.mkdir()
     running = Platform(env, f"http://127.0.0.1:{port}", logs)

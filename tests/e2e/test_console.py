@@ -61,6 +61,9 @@ def test_console_in_headless_chromium_three_roles_one_round_trip(built_console, 
     for path in ("/console/", "/console/tasks/mine"):
         r = requests.get(base + path, timeout=10)
         assert r.status_code == 200 and "text/html" in r.headers["Content-Type"], (path, r.status_code)
+        # served under a policy without eval or inline scripts; console.mjs fails on any violation
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "unsafe-eval" not in csp, csp
     # the demo county's default matter catalogue, as a county admin loads it once
     headers = platform_pg.login("admin")
     r = requests.post(base + "/api/v1/catalogue/seed-default", headers=headers, timeout=30)
@@ -93,3 +96,15 @@ def test_console_in_headless_chromium_three_roles_one_round_trip(built_console, 
         "31-township-board.png",
     ):
         assert expected in shots, shots
+
+
+def test_swagger_ui_works_under_its_csp(built_console, platform_pg):
+    """/docs in headless Chromium: Swagger UI renders every operation and opens one, and the
+    page's Content-Security-Policy blocks nothing it needs (docs.mjs fails on a violation)."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    env = {**os.environ, "DOCS_URL": platform_pg.base_url + "/docs", "CHROMIUM": CHROMIUM}
+    result = subprocess.run(
+        ["node", "e2e/docs.mjs"], cwd=CONSOLE, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert re.search(r"docs e2e: ok \((\d+) operations\)", result.stdout), result.stdout

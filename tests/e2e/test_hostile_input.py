@@ -3,6 +3,7 @@ problem, and nothing written. Property-based over every documented route with
 schemathesis, as several roles, plus hand-written attacks."""
 
 import base64
+import datetime
 import json
 import time
 
@@ -18,6 +19,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.e2e.conftest import start_platform
+
 ROLES = ("admin", "township", "member")
 # Routes whose call changes who can sign in (tokens, passwords); exercised by hand below and in
 # the access table instead, so the fuzzing cannot lock itself out.
@@ -25,40 +28,36 @@ EXCLUDED = ("/api/v1/auth/logout", "/api/v1/auth/login", "/api/v1/people/{person
 
 
 @pytest.fixture(scope="module")
-def role_headers(platform_module):
-    return {role: platform_module.login(role) for role in ROLES}
+def fuzz_platform(vhost, tmp_path_factory, pg_databases):
+    """One platform for the module. Its RPC deadline is generous: these tests look for wrong
+    answers, not slow ones, and a 504 from a loaded test machine would hide them."""
+    running = start_platform(
+        pg_databases,
+        vhost,
+        tmp_path_factory.mktemp("platform"),
+        {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_RPC_TIMEOUT": "20"},
+    )
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.stop_all()
 
 
-def test_every_route_answers_within_its_contract(platform_module, role_headers):
-    """schemathesis generates requests for every documented operation; each is sent as
-    several roles and must get a documented status, content type and body — never a 5xx."""
-    schema = schemathesis.openapi.from_url(platform_module.base_url + "/openapi.json")
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        response_schema_conformance,
-        content_type_conformance,
-    ]
-    tested = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation.path in EXCLUDED:
-            continue
-
-        @settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def exercise(case):
-            for role in ROLES:
-                case.call_and_validate(headers=role_headers[role], checks=checks, timeout=30)
-
-        exercise()
-        tested.append(f"{operation.method.upper()} {operation.path}")
-    assert len(tested) >= 15, tested
+@pytest.fixture(scope="module")
+def role_headers(fuzz_platform):
+    return {role: fuzz_platform.login(role) for role in ROLES}
 
 
-def test_hand_written_attacks(platform_module):
-    base = platform_module.base_url
-    admin = platform_module.login("admin")
+def openapi(fuzz_platform):
+    return schemathesis.openapi.from_url(fuzz_platform.base_url + "/openapi.json").exclude(
+        path=list(EXCLUDED)
+    )
+
+
+def test_hand_written_attacks(fuzz_platform):
+    base = fuzz_platform.base_url
+    admin = fuzz_platform.login("admin")
     people_before = requests.get(base + "/api/v1/people?per_page=1", headers=admin, timeout=10).json()[
         "meta"
     ]["total"]
@@ -137,3 +136,183 @@ def test_hand_written_attacks(platform_module):
         "total"
     ]
     assert people_after == people_before
+
+
+def _problem(r, status: int, code: str) -> dict:
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["Content-Type"].startswith("application/problem+json"), r.headers
+    body = r.json()
+    assert body["code"] == code, body
+    return body
+
+
+def test_ids_outside_positive_64_bits(fuzz_platform, role_headers):
+    base, admin = fuzz_platform.base_url + "/api/v1", role_headers["admin"]
+    # in a path: no such route, whatever the digits (werkzeug takes them all, the database could not)
+    for bad in ("0", "-1", "9223372036854775808", "99999999999999999999999999", "6.5", "1e3"):
+        for path in (f"/tasks/{bad}", f"/people/{bad}", f"/org-units/{bad}", f"/matters/{bad}/take"):
+            method = requests.post if path.endswith("/take") else requests.get
+            _problem(method(base + path, headers=admin, timeout=10), 404, "route_not_found")
+    # the largest id is an id: it names no row
+    _problem(requests.get(f"{base}/tasks/{2**63 - 1}", headers=admin, timeout=10), 404, "not_found")
+    r = requests.get(fuzz_platform.base_url + "/open311/v2/requests/0.json", timeout=10)
+    assert r.status_code == 404 and r.json()[0]["code"] == 404
+    # in a body: 422 with the field named, in Chinese or English
+    township = role_headers["township"]
+    me = requests.get(base + "/me", headers=township, timeout=10).json()
+    before = requests.get(base + "/tasks?per_page=1", headers=township, timeout=10).json()["meta"]["total"]
+    for bad in (0, -1, 2**63, 6.5, "6", True, None):
+        task = {"title": "边界测试", "target_ids": [me["org_unit_id"], bad]}
+        body = _problem(
+            requests.post(base + "/tasks", headers=township, json=task, timeout=10), 422, "validation_failed"
+        )
+        assert set(body["errors"]) == {"target_ids"}, body
+        english = requests.post(
+            base + "/tasks", headers={**township, "Accept-Language": "en"}, json=task, timeout=10
+        ).json()
+        assert english["errors"]["target_ids"]["1"] == [
+            "Field may not be null." if bad is None else "Must be a positive whole number id."
+        ]
+    # a query-string id is digits
+    r = requests.get(base + "/households", headers=admin, params={"grid_id": "6.5"}, timeout=10)
+    assert _problem(r, 422, "validation_failed")["errors"] == {"grid_id": ["应为正整数编号"]}
+    after = requests.get(base + "/tasks?per_page=1", headers=township, timeout=10).json()["meta"]["total"]
+    assert after == before
+
+
+def test_integers_are_whole_and_deadlines_lie_ahead(fuzz_platform, role_headers):
+    base, admin, township = (
+        fuzz_platform.base_url + "/api/v1",
+        role_headers["admin"],
+        role_headers["township"],
+    )
+    matter = {
+        "code": "EDGE01",
+        "name": "边界事项",
+        "category": "其他",
+        "levels": ["village"],
+        "default_days": 6.5,
+    }
+    body = _problem(
+        requests.post(base + "/catalogue", headers=admin, json=matter, timeout=10), 422, "validation_failed"
+    )
+    assert body["errors"]["default_days"] == ["应为整数"]
+    r = requests.post(
+        base + "/catalogue", headers={**admin, "Accept-Language": "en"}, json=matter, timeout=10
+    )
+    assert r.json()["errors"]["default_days"] == ["Must be a whole number."]
+    assert requests.get(base + "/catalogue/EDGE01", headers=admin, timeout=10).status_code == 404
+    r = requests.post(base + "/catalogue", headers=admin, json={**matter, "default_days": 5}, timeout=10)
+    assert r.status_code == 201 and r.json()["default_days"] == 5, r.text
+
+    me = requests.get(base + "/me", headers=township, timeout=10).json()
+    yesterday = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+    task = {"title": "过期测试", "target_ids": [me["org_unit_id"]], "deadline": yesterday}
+    body = _problem(
+        requests.post(base + "/tasks", headers=township, json=task, timeout=10), 422, "validation_failed"
+    )
+    assert body["errors"] == {"deadline": ["期限不能早于今天"]}
+    r = requests.post(base + "/tasks", headers={**township, "Accept-Language": "en"}, json=task, timeout=10)
+    assert r.json()["errors"] == {"deadline": ["The deadline cannot be before today."]}
+    # a project's bidding deadline (a moment) must be in the future too
+    project = {
+        "title": "竞榜边界",
+        "description": "x",
+        "budget": 1000,
+        "criteria": ["方案"],
+        "matter_code": "EDGE01",
+        "deadline": (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).isoformat(),
+    }
+    r = requests.post(
+        base + "/projects", headers={**township, "Accept-Language": "en"}, json=project, timeout=10
+    )
+    assert _problem(r, 422, "validation_failed")["errors"] == {
+        "deadline": ["The deadline must lie in the future."]
+    }
+
+
+def test_wildcards_in_searches_match_themselves(fuzz_platform, role_headers):
+    base, admin = fuzz_platform.base_url + "/api/v1", role_headers["admin"]
+    member = requests.get(base + "/me", headers=role_headers["member"], timeout=10).json()
+    for code, name in (("EDGE-P1", "满意度100%户"), ("EDGE-P2", "张_三"), ("EDGE-P3", "李\\四")):
+        person = {"code": code, "name": name, "roles": ["resident"], "org_unit_id": member["org_unit_id"]}
+        r = requests.post(base + "/people", headers=admin, json=person, timeout=10)
+        assert r.status_code == 201, r.text
+
+    def names(q):
+        r = requests.get(base + "/people", headers=admin, params={"q": q, "per_page": 200}, timeout=10)
+        assert r.status_code == 200, r.text
+        return sorted(p["name"] for p in r.json()["items"])
+
+    assert names("%") == ["满意度100%户"]
+    assert names("0%户") == ["满意度100%户"]
+    assert names("_") == ["张_三"]
+    assert names("张_") == ["张_三"]
+    assert names("\\") == ["李\\四"]
+    assert names("%%") == [] and names("__") == []
+
+
+# -- property-based, last: they write what they generate --------------------------------
+
+
+@pytest.mark.parametrize("role", ["admin", "township"])
+def test_workflows_along_the_openapi_links_never_reach_a_5xx(fuzz_platform, role):
+    """Stateful: schemathesis chains operations along the document's links (a created task's
+    id into GET/PATCH/approve/dispatch of that task, and so on) with generated inputs."""
+    schema = openapi(fuzz_platform)
+    linked = [
+        (op.method, op.path)
+        for op in (r.ok() for r in schema.get_all_operations())
+        for response in op.definition.raw["responses"].values()
+        if response.get("links")
+    ]
+    assert ("post", "/api/v1/tasks") in linked and len(linked) >= 10, linked
+    seen: list[tuple[str, str, int]] = []
+    headers = fuzz_platform.login(role)  # its own token: no earlier test can have spent it
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": headers, "timeout": 60}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            seen.append((case.method, case.path, response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=[not_a_server_error], transport_kwargs=kwargs or None)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=5,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert seen and not [s for s in seen if s[2] >= 500], seen
+
+
+def test_every_route_answers_within_its_contract(fuzz_platform, role_headers):
+    """schemathesis generates requests for every documented operation, valid and invalid
+    (ids at and beyond their declared bounds among them); each is sent as several roles and
+    must get a documented status, content type and body — never a 5xx."""
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        response_schema_conformance,
+        content_type_conformance,
+    ]
+    tested = []
+    for result in openapi(fuzz_platform).get_all_operations():
+        operation = result.ok()
+
+        @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def exercise(case):
+            for role in ROLES:
+                case.call_and_validate(headers=role_headers[role], checks=checks, timeout=60)
+
+        exercise()
+        tested.append(f"{operation.method.upper()} {operation.path}")
+    assert len(tested) >= 100, tested

@@ -30,7 +30,7 @@ def test_every_route_is_documented_with_problems():
         "in": "path",
         "name": "unit_id",
         "required": True,
-        "schema": {"type": "integer"},
+        "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1},
     }
 
 

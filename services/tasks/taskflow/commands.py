@@ -422,6 +422,8 @@ def _apply_screening(
 def submit_task(uow, actor: Actor, data: dict, org: Org, now: datetime) -> Task:
     """A task arrives from a department or township: screened at once (过筛)."""
     actor.require(*domain.SENDER_ROLES)
+    if data.get("deadline") is not None:
+        _refuse_past(data["deadline"], now)
     session = uow.session
     found = places(session, org, data["target_ids"])
     targets = [found[i] for i in dict.fromkeys(data["target_ids"])]
@@ -582,6 +584,12 @@ def return_task(uow, actor: Actor, task_id: int, reason: str, now: datetime) -> 
     return task
 
 
+def _refuse_past(deadline, now: datetime) -> None:
+    # A deadline is a day in Beijing time: today is still ahead, yesterday is not.
+    if deadline < domain.local_date(now):
+        raise DomainError("validation_failed", fields={"deadline": ["期限不能早于今天"]})
+
+
 def edit_task(uow, actor: Actor, task_id: int, data: dict, org: Org, now: datetime) -> Task:
     """The reviewer changes targets or deadline before dispatch; new targets are re-checked."""
     session = uow.session
@@ -591,8 +599,7 @@ def edit_task(uow, actor: Actor, task_id: int, data: dict, org: Org, now: dateti
         raise _state_conflict(task, "不能修改", "it cannot be changed")
     detail: dict = {}
     if "deadline" in data:
-        if data["deadline"] < domain.local_date(now):
-            raise DomainError("validation_failed", fields={"deadline": ["期限不能早于今天"]})
+        _refuse_past(data["deadline"], now)
         detail["deadline"] = {"from": _iso(task.deadline), "to": _iso(data["deadline"])}
         task.deadline = data["deadline"]
     if "target_ids" in data:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from common.errors import DomainError
 from common.scope import Actor
-from common.storage import in_scope, paginate
+from common.storage import contains_text, in_scope, paginate
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.models import Assignment, Decision, LedgerEntry, Matter, Task, TaskTarget
 
@@ -52,8 +52,7 @@ def catalogue(session: Session, q: dict) -> tuple[list[Matter], int]:
     if not q["include_retired"]:
         query = query.where(Matter.retired_at.is_(None))
     if q.get("q"):
-        like = f"%{q['q']}%"
-        query = query.where(or_(Matter.name.like(like), Matter.code.like(like), Matter.keywords.like(like)))
+        query = query.where(contains_text((Matter.name, Matter.code, Matter.keywords), q["q"]))
     if q.get("category"):
         query = query.where(Matter.category == q["category"])
     rows, total = paginate(session, query, q["page"], q["per_page"])
