@@ -75,11 +75,11 @@ def alert(person_ids, org_path, when=None):
         subject="alerts/1",
         data={
             "alert_id": 1,
-            "kind": "low_visit_rate",
-            "subject_kind": "member",
-            "subject_id": person_ids[0],
+            "kind": "matter_overdue",  # told per alert (lagging rates go through the digest)
+            "subject_kind": "matter",
+            "subject_id": 1,
             "person_ids": person_ids,
-            "message": "走访率偏低",
+            "message": "事项超时未办结",
         },
         org_path=org_path,
     )
