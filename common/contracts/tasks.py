@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts.screening import ScreeningReason
 
 LEVELS = ["township", "village", "grid"]
 EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
@@ -48,6 +49,10 @@ class CatalogueMatterFields(Strict):
         metadata={"description": "what completion needs: text | photo | location | attachment"},
     )
     keywords = fields.String(load_default="", validate=validate.Length(max=300))
+    aliases = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "what senders call it, space-separated (kept when left out)"},
+    )
     description = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -74,6 +79,7 @@ class CatalogueMatter(Schema):
     evidence = fields.List(fields.String())
     evidence_labels = fields.List(fields.String())
     keywords = fields.String()
+    aliases = fields.String()
     description = fields.String()
     created_at = fields.DateTime()
     retired_at = fields.DateTime(allow_none=True)
@@ -102,6 +108,7 @@ class CatalogueReport(Schema):
     updated = fields.Integer()
     retired = fields.Integer()
     unchanged = fields.Integer()
+    negative_rules = fields.Dict(metadata={"description": "the default negative list: created, unchanged"})
 
 
 class SuggestRequest(Strict):
@@ -205,6 +212,13 @@ class Task(Schema):
     reject_reason_label = fields.String(allow_none=True)
     review_reason = fields.String(allow_none=True)
     suggestions = fields.List(fields.Nested(Suggestion))
+    no_match = fields.Boolean(metadata={"description": "no code and no matter fits the text"})
+    no_match_message = fields.String(allow_none=True, metadata={"description": "未找到匹配事项"})
+    screening_reasons = fields.List(
+        fields.Nested(ScreeningReason), metadata={"description": "what content screening found"}
+    )
+    held = fields.Boolean(metadata={"description": "held for review by the negative list"})
+    code_mismatch = fields.Boolean(metadata={"description": "the code's matter does not fit the text"})
     sender_id = fields.Integer()
     sender_name = fields.String()
     sender_department_id = fields.Integer(allow_none=True)
@@ -374,6 +388,8 @@ class TaskStats(Schema):
     received = fields.Integer(metadata={"description": "passed screening"})
     rejected = fields.Integer()
     rejected_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    negative_list = fields.Integer(metadata={"description": "tasks held for hitting the negative list"})
+    negative_list_by_rule = fields.Dict(keys=fields.String(), values=fields.Integer())
     needs_code = fields.Integer()
     returned = fields.Integer()
     dispatched = fields.Integer(metadata={"description": "tasks dispatched"})
@@ -399,7 +415,12 @@ class RejectionRow(Schema):
 class RejectionStats(Schema):
     since = fields.Date(allow_none=True)
     total = fields.Integer()
-    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_reason = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "negative_list included"}
+    )
+    by_rule = fields.Dict(
+        keys=fields.String(), metadata={"description": "negative-list rule id -> {rule_name, count}"}
+    )
     rows = fields.List(fields.Nested(RejectionRow))
 
 
