@@ -3,8 +3,7 @@ suggester answers, and what screening found in a task's text."""
 
 from __future__ import annotations
 
-import re
-
+import regex
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import Query, Strict
@@ -16,8 +15,10 @@ RULE_ID = validate.Regexp(
 
 def _compiles(pattern: str) -> None:
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        regex.compile(
+            pattern
+        )  # the module screening searches with (services/tasks/taskflow/negative_list.py)
+    except regex.error as exc:
         raise ValidationError(f"正则表达式无效:{exc}") from exc
 
 

@@ -2,6 +2,7 @@
 labelled township notices in tests/data/screening_texts.yaml, "no matching matter" below
 the threshold, the default negative list's hits, and a code that does not fit its text."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,13 @@ def test_negative_rules_match_keywords_and_patterns():
     [hit] = negative_list.hits([rule], "关于修缮祠堂", "请各村 向村民 集资")
     assert (hit.rule_id, hit.matched, hit.version) == ("X1", "集资", 3)
     assert negative_list.hits([rule], "请落实拉赞助")[0].matched == "拉赞助"
+
+
+def test_a_pattern_that_backtracks_without_end_holds_the_task_instead_of_stalling():
+    rule = negative_list.NegativeRule("X2", "坏正则", "", (), (r"(x+x+)+y",), 1)
+    started = time.monotonic()
+    [hit] = negative_list.hits([rule], "x" * 3000)
+    assert hit.matched == negative_list.TIMED_OUT and time.monotonic() - started < 2
 
 
 def test_a_code_that_does_not_fit_its_text_is_flagged(index):

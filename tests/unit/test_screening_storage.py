@@ -66,6 +66,12 @@ def test_a_negative_list_hit_is_held_for_review_and_counted_by_rule(uow_factory)
         assert "content_flagged" in {e["action"] for e in ledger["items"]}
         summary = queries.task_stats(uow.session, LEADER, "2026-03", "2026-03", NOW)
         assert summary["negative_list"] == 2 and summary["negative_list_by_rule"]["NL004"] == 1
+    with uow_factory() as uow:  # the reviewer may still approve it: the override is on record
+        commands.approve_task(uow, LEADER, task["id"], NOW)
+        uow.commit()
+        ledger = queries.ledger(uow.session, ADMIN, {"page": 1, "per_page": 50, "task_id": task["id"]})
+        [approved] = [e for e in ledger["items"] if e["action"] == "approved"]
+        assert approved["detail"]["overrides"] == ["NL001", "NL004"]
 
 
 def test_an_edited_rule_takes_effect_as_a_new_version(uow_factory):

@@ -1,13 +1,14 @@
-"""What senders call each default matter (别名), and the further words their notices use
-(关键词), so that content screening recognises a task written in a township's own words.
+"""What senders call each default matter (别名), and the further words their notices use,
+so that content screening recognises a task written in a township's own words.
 
-Space-separated, like the catalogue's keywords column; both end up in jieba's user
-dictionary and in the matter's bag of terms (services/tasks/taskflow/screening.py).
+Both go to the matter's aliases column (space-separated, like its keywords, which stay as
+they were); they end up in jieba's user dictionary and in the matter's bag of terms
+(services/tasks/taskflow/screening.py).
 """
 
 from __future__ import annotations
 
-# code: (aliases, more keywords)
+# code: (aliases, further words of the notices)
 # fmt: off
 TERMS: dict[str, tuple[str, str]] = {
     "RJ001": ("人居环境整治 环境卫生整治 村庄清洁行动 卫生大扫除", "人居环境 环境卫生 大扫除 房前屋后 卫生死角 村容村貌"),

@@ -114,8 +114,9 @@ def default_matters() -> list[dict]:
             "default_days": days,
             "major": major,
             "evidence": [_EVIDENCE[c] for c in evidence],
-            "aliases": TERMS[code][0],
-            "keywords": _merge(keywords, TERMS[code][1]),
+            # the original keywords stay first and short (Open311 shows the first of them)
+            "aliases": _merge(TERMS[code][0], TERMS[code][1]),
+            "keywords": keywords,
             "description": f"{category}类事项:{name}",
         }
         for code, name, category, levels, department, days, major, evidence, keywords in _ROWS

@@ -509,8 +509,12 @@ def approve_task(uow, actor: Actor, task_id: int, now: datetime) -> Task:
     before, task.status = task.status, "approved"
     task.reviewed_at, task.reviewer_id = now, actor.id
     _review_event(uow, "task.approved", task, actor)
+    # approving a task the negative list held is the reviewer's recorded decision to override it
+    flagged = [r.get("rule_id") or r["kind"] for r in task.screening_reasons or []]
+    detail = {"overrides": flagged} if flagged else None
     write_ledger(
-        uow.session, [ledger_row(now, actor, "approved", task.org_path, task.id, None, before, "approved")]
+        uow.session,
+        [ledger_row(now, actor, "approved", task.org_path, task.id, None, before, "approved", detail)],
     )
     return task
 

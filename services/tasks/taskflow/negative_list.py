@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
 import yaml
 from marshmallow import ValidationError
 
@@ -20,6 +21,10 @@ from common.contracts.screening import NegativeRuleFile
 
 DEFAULT_PATH = ROOT / "config" / "negative_list.yaml"
 _SPACE = re.compile(r"\s+")
+# the county admin writes the patterns: one that backtracks without end must not stall
+# the tasks service, so each search has a deadline, and a rule that runs out holds the task
+MATCH_SECONDS = 0.1
+TIMED_OUT = "(规则匹配超时,请人工审核)"
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,21 @@ def hits(rules: list[NegativeRule], title: str, content: str = "") -> list[Hit]:
     for rule in rules:
         matched = next((k for k in rule.keywords if k and k in text), None)
         if matched is None:
-            match = next((m for p in rule.patterns if (m := re.search(p, text))), None)
-            matched = match.group(0) if match else None
+            matched = _pattern_hit(rule.patterns, text)
         if matched:
             found.append(Hit(rule.rule_id, rule.name, rule.reason, matched, rule.version))
     return found
+
+
+def _pattern_hit(patterns: tuple[str, ...], text: str) -> str | None:
+    for pattern in patterns:
+        try:
+            match = regex.search(pattern, text, timeout=MATCH_SECONDS)
+        except TimeoutError:
+            return TIMED_OUT
+        if match:
+            return match.group(0)
+    return None
 
 
 def load_default(path: Path = DEFAULT_PATH) -> list[dict]:
