@@ -238,6 +238,10 @@ class Task(Schema):
 class TasksQuery(PagedQuery):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TASK_STATUSES))
     matter_code = fields.String(load_default=None, allow_none=True)
+    flagged = fields.Boolean(
+        load_default=False,
+        metadata={"description": "only tasks content screening flagged (negative list, code mismatch)"},
+    )
 
 
 class TaskPage(Schema):

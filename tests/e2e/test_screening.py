@@ -82,6 +82,9 @@ def test_content_screening_through_the_gateway(platform_pg):
     fitting = send("关于做好暑期防溺水工作的通知", "请各村在水塘边设置警示牌", "AQ006")
     assert fitting["code_mismatch"] is False and fitting["screening_reasons"] == []
     assert leader2.get(f"/tasks/{odd['id']}").status_code == 404  # another township's leader
+    flagged = _ok(leader.get("/tasks", params={"flagged": "true"}))["items"]
+    assert {t["id"] for t in flagged} == {held["id"], odd["id"]}
+    assert _ok(leader2.get("/tasks", params={"flagged": "true"}))["items"] == []
 
     # -- suggestions: jieba words against names, aliases and keywords; nothing below the threshold
     found = _ok(leader.post("/catalogue/suggest", {"text": "关于开展汛期地质灾害隐患点巡查的通知"}))

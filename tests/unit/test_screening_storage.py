@@ -104,6 +104,9 @@ def test_a_code_that_does_not_fit_is_flagged_and_no_match_is_said(uow_factory):
     uncoded, _ = _send(uow_factory, "关于召开年终总结表彰大会的通知", "请各村书记准时参加")
     assert uncoded["status"] == "needs_code" and uncoded["suggestions"] == []
     assert (uncoded["no_match"], uncoded["no_match_message"]) == (True, "未找到匹配事项")
+    with uow_factory() as uow:
+        listed = queries.tasks(uow.session, LEADER, {"page": 1, "per_page": 50, "flagged": True})
+        assert [t["id"] for t in listed["items"]] == [task["id"]]
     with uow_factory() as uow:  # coding it with an unrelated matter raises the flag at that point
         coded = commands.code_task(uow, LEADER, uncoded["id"], "AQ006", NOW)
         assert coded.status == "pending_review" and coded.code_mismatch is True

@@ -15,7 +15,11 @@ from common.scope import Actor
 from common.storage import in_scope, paginate
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.models import Assignment, Decision, LedgerEntry, Matter, Task, TaskTarget
-from services.tasks.taskflow.screening_stats import negative_list_figures, screening_view
+from services.tasks.taskflow.screening_stats import (
+    flagged_by_screening,
+    negative_list_figures,
+    screening_view,
+)
 
 
 def page(items: list, total: int, q: dict) -> dict:
@@ -313,6 +317,8 @@ def tasks(session: Session, actor: Actor, q: dict) -> dict:
     )
     if q.get("status"):
         base = base.where(Task.status == q["status"])
+    if q.get("flagged"):  # what content screening put before the reviewer
+        base = base.where(flagged_by_screening())
     rows, total = paginate(session, base.order_by(Task.id.desc()), q["page"], q["per_page"])
     return page(task_dicts(session, rows), total, q) | {"counts": counts}
 

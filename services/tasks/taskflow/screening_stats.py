@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.models import Task
@@ -23,6 +23,12 @@ def screening_view(t: Task) -> dict:
         "no_match": no_match,
         "no_match_message": NO_MATCH_MESSAGE if no_match else None,
     }
+
+
+def flagged_by_screening():
+    """SQL: the task hit the negative list, or its code does not fit its text."""
+    hit = select(ScreeningHit.id).where(ScreeningHit.task_id == Task.id).exists()
+    return or_(hit, Task.code_mismatch.is_(True))
 
 
 def _since(query, since: date | None):
