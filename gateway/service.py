@@ -21,6 +21,7 @@ from gateway.routes.operations import OperationsRoutes
 from gateway.routes.org import OrgRoutes
 from gateway.routes.procedures import ProceduresRoutes
 from gateway.routes.scoring import ScoringRoutes
+from gateway.routes.screening import ScreeningRoutes
 from gateway.routes.tasks import TaskflowRoutes
 from gateway.web import http
 
@@ -41,6 +42,7 @@ class GatewayService(
     NotifyRoutes,
     ProceduresRoutes,
     Open311Routes,
+    ScreeningRoutes,
 ):
     name = "gateway"
 

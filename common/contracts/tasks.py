@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
 from common.contracts.ids import Id
+from common.contracts.screening import ScreeningReason
 
 LEVELS = ["township", "village", "grid"]
 EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
@@ -49,6 +50,10 @@ class CatalogueMatterFields(Strict):
         metadata={"description": "what completion needs: text | photo | location | attachment"},
     )
     keywords = fields.String(load_default="", validate=validate.Length(max=300))
+    aliases = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "what senders call it, space-separated (kept when left out)"},
+    )
     description = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -75,6 +80,7 @@ class CatalogueMatter(Schema):
     evidence = fields.List(fields.String())
     evidence_labels = fields.List(fields.String())
     keywords = fields.String()
+    aliases = fields.String()
     description = fields.String()
     created_at = fields.DateTime()
     retired_at = fields.DateTime(allow_none=True)
@@ -103,6 +109,7 @@ class CatalogueReport(Schema):
     updated = fields.Integer()
     retired = fields.Integer()
     unchanged = fields.Integer()
+    negative_rules = fields.Dict(metadata={"description": "the default negative list: created, unchanged"})
 
 
 class SuggestRequest(Strict):
@@ -206,6 +213,13 @@ class Task(Schema):
     reject_reason_label = fields.String(allow_none=True)
     review_reason = fields.String(allow_none=True)
     suggestions = fields.List(fields.Nested(Suggestion))
+    no_match = fields.Boolean(metadata={"description": "no code and no matter fits the text"})
+    no_match_message = fields.String(allow_none=True, metadata={"description": "未找到匹配事项"})
+    screening_reasons = fields.List(
+        fields.Nested(ScreeningReason), metadata={"description": "what content screening found"}
+    )
+    held = fields.Boolean(metadata={"description": "held for review by the negative list"})
+    code_mismatch = fields.Boolean(metadata={"description": "the code's matter does not fit the text"})
     sender_id = Id()
     sender_name = fields.String()
     sender_department_id = Id(allow_none=True)
@@ -233,6 +247,10 @@ class Task(Schema):
 class TasksQuery(PagedQuery):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TASK_STATUSES))
     matter_code = fields.String(load_default=None, allow_none=True)
+    flagged = fields.Boolean(
+        load_default=False,
+        metadata={"description": "only tasks content screening flagged (negative list, code mismatch)"},
+    )
 
 
 class TaskPage(Schema):
@@ -396,6 +414,8 @@ class TaskStats(Schema):
     received = fields.Integer(metadata={"description": "passed screening"})
     rejected = fields.Integer()
     rejected_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    negative_list = fields.Integer(metadata={"description": "tasks held for hitting the negative list"})
+    negative_list_by_rule = fields.Dict(keys=fields.String(), values=fields.Integer())
     needs_code = fields.Integer()
     returned = fields.Integer()
     dispatched = fields.Integer(metadata={"description": "tasks dispatched"})
@@ -421,7 +441,12 @@ class RejectionRow(Schema):
 class RejectionStats(Schema):
     since = fields.Date(allow_none=True)
     total = fields.Integer()
-    by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_reason = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "negative_list included"}
+    )
+    by_rule = fields.Dict(
+        keys=fields.String(), metadata={"description": "negative-list rule id -> {rule_name, count}"}
+    )
     rows = fields.List(fields.Nested(RejectionRow))
 
 

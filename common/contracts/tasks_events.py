@@ -122,6 +122,22 @@ register(
 )
 
 
+class NegativeRuleChanged(EventData):
+    rule_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    change = fields.String(required=True, metadata={"description": "created | updated | retired"})
+    actor_id = fields.Integer(allow_none=True)
+
+
+register(
+    "tasks",
+    "negative_rule.changed",
+    NegativeRuleChanged,
+    "A rule of the negative list (基层减负负面清单) was created, versioned or retired",
+)
+
+
 # -- fieldwork: visits -----------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ import base64
 from werkzeug.wrappers import Response
 
 from common.contracts import tasks as t
+from common.contracts.screening import SuggestAnswer
 from common.remote import call, rpc_timeout
 from gateway.http import route
 
@@ -80,8 +81,8 @@ class TaskflowRoutes:
         summary="按任务内容推荐事项 / suggest matters for a text",
         tag="catalogue",
         body=t.SuggestRequest,
-        response=t.Suggestion,
-        many=True,
+        response=SuggestAnswer,
+        description="按名称、别名、关键词(jieba 分词,BM25)打分;低于置信度阈值时返回 no_match 和“未找到匹配事项”。",
     )
     def catalogue_suggest(self, request, actor, body):
         return call(self.tasks, "tasks", "catalogue_suggest", actor, body)

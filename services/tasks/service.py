@@ -11,17 +11,26 @@ from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
 from services.tasks.open311.entrypoints import Open311Entrypoints
 from services.tasks.procedures.entrypoints import ProceduresEntrypoints
+from services.tasks.taskflow.dependencies import ScreeningSegmenter
 from services.tasks.taskflow.entrypoints import TaskflowEntrypoints
+from services.tasks.taskflow.screening_entrypoints import NegativeListEntrypoints
 
 
 class TasksService(
-    TaskflowEntrypoints, FieldworkEntrypoints, ProceduresEntrypoints, Open311Entrypoints, HotspotEntrypoints
+    TaskflowEntrypoints,
+    FieldworkEntrypoints,
+    ProceduresEntrypoints,
+    Open311Entrypoints,
+    HotspotEntrypoints,
+    NegativeListEntrypoints,
 ):
     name = "tasks"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
     # look-ups in the org (who is responsible, subtrees); always through common.remote.call
     grids = RpcProxy("grids")
+    # jieba for content screening, loaded when the container starts (not at import)
+    segmenter = ScreeningSegmenter()
 
     @rpc
     def ping(self) -> str:

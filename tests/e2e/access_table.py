@@ -182,6 +182,12 @@ TABLE: list[Row] = [
     R("GET", f"{V1}/catalogue/<string:code>", everyone(), kind="global"),
     R("PUT", f"{V1}/catalogue/<string:code>", only(["county_admin"]), kind="global"),
     R("POST", f"{V1}/catalogue/<string:code>/retire", only(["county_admin"]), kind="global"),
+    # -- the negative list (content screening): the county admin's alone
+    R("GET", f"{V1}/screening/negative-rules", only(["county_admin"]), kind="global"),
+    R("POST", f"{V1}/screening/negative-rules", only(["county_admin"], 201), kind="global"),
+    R("GET", f"{V1}/screening/negative-rules/<string:rule_id>", only(["county_admin"]), kind="global"),
+    R("PUT", f"{V1}/screening/negative-rules/<string:rule_id>", only(["county_admin"]), kind="global"),
+    R("DELETE", f"{V1}/screening/negative-rules/<string:rule_id>", only(["county_admin"]), kind="global"),
     R("POST", f"{V1}/tasks", only(SENDERS, 201), kind="write"),
     R("GET", f"{V1}/tasks", everyone(), out_list(), kind="list"),
     R("POST", f"{V1}/tasks/check-deadlines", only(["county_admin"]), kind="global"),

@@ -542,6 +542,40 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
             probe=lambda: env.ok("admin", "GET", f"/catalogue/{code}").get("retired_at"),
         )
 
+    # -- the negative list ---------------------------------------------------------------------
+    rules = "/screening/negative-rules"
+
+    def negative_rule():
+        body = {"rule_id": uid("NR"), "name": "访问表规则", "keywords": [uid("访问表词")]}
+        return env.ok("admin", "POST", rules, json=body)["rule_id"]
+
+    def rule_count():
+        return len(env.ok("admin", "GET", rules, params={"include_retired": "true"})["items"])
+
+    route("GET", rules)(lambda c, f: Req(rules))
+    route("GET", rules + "/<string:rule_id>")(lambda c, f: Req(f"{rules}/NL001"))
+
+    @route("POST", rules)
+    def _(c, f):
+        body = {"rule_id": uid("NR"), "name": "访问表规则", "keywords": [uid("访问表词")]}
+        return Req(rules, json=body, probe=rule_count)
+
+    @route("PUT", rules + "/<string:rule_id>")
+    def _(c, f):
+        rule_id = shared(env, "neg_rule", negative_rule)
+        return Req(
+            f"{rules}/{rule_id}",
+            json={"name": uid("访问表规则"), "keywords": [uid("访问表词")]},
+            probe=lambda: env.ok("admin", "GET", f"{rules}/{rule_id}")["version"],
+        )
+
+    @route("DELETE", rules + "/<string:rule_id>")
+    def _(c, f):
+        rule_id = fresh_or(f, "neg_retire", negative_rule)
+        return Req(
+            f"{rules}/{rule_id}", probe=lambda: env.ok("admin", "GET", f"{rules}/{rule_id}")["retired"]
+        )
+
     # -- tasks -----------------------------------------------------------------------------------
     @route("POST", "/tasks")
     def _(c, f):

@@ -192,8 +192,8 @@ def test_taskflow_through_the_gateway(platform_pg):
         dept.post("/tasks", {"title": "请各村开展防范电信网络诈骗宣传活动", "target_ids": [village1["id"]]}),
         201,
     )
-    assert uncoded["status"] == "needs_code" and len(uncoded["suggestions"]) == 3
-    assert uncoded["suggestions"][0]["code"] == "PA001"
+    assert uncoded["status"] == "needs_code" and 1 <= len(uncoded["suggestions"]) <= 3
+    assert uncoded["suggestions"][0]["code"] == "PA001" and uncoded["no_match"] is False
     waste = _ok(dept.post(f"/tasks/{uncoded['id']}/code", {"matter_code": "RJ002"}))
     assert waste["status"] == "pending_review" and waste["matter_version"] == 2
     assert dept.post(f"/tasks/{uncoded['id']}/code", {"matter_code": "RJ002"}).status_code == 409

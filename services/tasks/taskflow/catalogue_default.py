@@ -3,10 +3,13 @@ asked to do. Loaded once by `catalogue_seed_default()`; county admins edit it af
 
 Each row: code, name, category, levels (t=乡镇 v=村 g=网格), department in charge,
 default days, major (needs a collective decision), evidence (t=文字 p=照片 l=定位
-a=附件), keywords senders tend to write.
+a=附件), keywords senders tend to write; aliases and more keywords are in
+catalogue_aliases.py.
 """
 
 from __future__ import annotations
+
+from services.tasks.taskflow.catalogue_aliases import TERMS
 
 _LEVELS = {"t": "township", "v": "village", "g": "grid"}
 _EVIDENCE = {"t": "text", "p": "photo", "l": "location", "a": "attachment"}
@@ -96,6 +99,10 @@ _ROWS: list[tuple[str, str, str, str, str, int, bool, str, str]] = [
 # fmt: on
 
 
+def _merge(*lists: str) -> str:
+    return " ".join(dict.fromkeys(" ".join(lists).split()))
+
+
 def default_matters() -> list[dict]:
     return [
         {
@@ -107,6 +114,8 @@ def default_matters() -> list[dict]:
             "default_days": days,
             "major": major,
             "evidence": [_EVIDENCE[c] for c in evidence],
+            # the original keywords stay first and short (Open311 shows the first of them)
+            "aliases": _merge(TERMS[code][0], TERMS[code][1]),
             "keywords": keywords,
             "description": f"{category}类事项:{name}",
         }

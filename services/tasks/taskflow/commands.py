@@ -16,7 +16,7 @@ from common.errors import DomainError, conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.procedures import chain
-from services.tasks.taskflow import domain
+from services.tasks.taskflow import content_check, domain
 from services.tasks.taskflow.catalogue_default import default_matters
 from services.tasks.taskflow.models import (
     Assignment,
@@ -27,7 +27,6 @@ from services.tasks.taskflow.models import (
     Task,
     TaskTarget,
 )
-from services.tasks.taskflow.screening import Suggester
 
 REMIND_DAYS = 1  # a reminder goes out when the deadline is this close (in days)
 MATTER_FIELDS = (
@@ -39,6 +38,7 @@ MATTER_FIELDS = (
     "major",
     "evidence",
     "keywords",
+    "aliases",
     "description",
 )
 
@@ -242,6 +242,7 @@ def _same(matter: Matter, data: dict) -> bool:
         (sorted(getattr(matter, k)) if isinstance(getattr(matter, k), list) else getattr(matter, k))
         == (sorted(data[k]) if isinstance(data[k], list) else data[k])
         for k in MATTER_FIELDS
+        if k in data  # a workbook without the newer columns leaves them as they are
     )
 
 
@@ -281,33 +282,6 @@ def seed_default(uow, now: datetime) -> dict:
     report = apply_catalogue(uow, None, rows, now)
     report["unchanged"] = len(default_matters()) - len(rows)
     return report
-
-
-_SUGGESTER: dict = {}
-
-
-def suggester(session) -> Suggester:
-    """The n-gram index over the current, unretired catalogue; rebuilt when it changes."""
-    signature = session.execute(
-        select(func.count(Matter.id), func.max(Matter.id), func.count(Matter.retired_at))
-    ).one()
-    key = tuple(signature)
-    if _SUGGESTER.get("key") != key:
-        matters = session.scalars(select(Matter).where(Matter.current, Matter.retired_at.is_(None))).all()
-        _SUGGESTER["index"] = Suggester(
-            [
-                {
-                    "code": m.code,
-                    "name": m.name,
-                    "category": m.category,
-                    "keywords": m.keywords,
-                    "description": m.description,
-                }
-                for m in matters
-            ]
-        )
-        _SUGGESTER["key"] = key
-    return _SUGGESTER["index"]
 
 
 # -- screening ---------------------------------------------------------------------------
@@ -381,8 +355,19 @@ def _task_event_data(task: Task, targets: list[int]) -> dict:
         "sender_department_id": task.sender_department_id,
         "target_ids": targets,
         "deadline": _iso(task.deadline),
+        "negative_rules": [r["rule_id"] for r in task.screening_reasons or [] if r.get("rule_id")],
+        "code_mismatch": bool(task.code_mismatch),
         **_place_ids(task.org_path),
     }
+
+
+def _flag_ledger(session, actor: Actor, task: Task, now: datetime) -> None:
+    """A ledger row naming what content screening found, when it found anything."""
+    if task.screening_reasons:
+        detail = {"reasons": [r["message"] for r in task.screening_reasons]}
+        write_ledger(
+            session, [ledger_row(now, actor, "content_flagged", task.org_path, task.id, detail=detail)]
+        )
 
 
 def _apply_screening(
@@ -462,15 +447,14 @@ def submit_task(uow, actor: Actor, data: dict, org: Org, now: datetime) -> Task:
         ],
     )
     target_ids = [t.id for t in targets]
+    content_check.screen_content(session, task)
+    _flag_ledger(session, actor, task, now)
     if code:
         matter, reason = _screen(session, task, code, targets, matter)
         _apply_screening(uow, actor, task, matter, reason, now, target_ids)
     else:
-        # never accepted automatically: the sender picks one of the suggestions
-        task.suggestions = [
-            {"code": s.code, "name": s.name, "score": s.score}
-            for s in suggester(session).suggest(f"{task.title} {task.content}")
-        ]
+        # never accepted automatically: the sender picks one of the suggestions (or none fits)
+        task.suggestions = content_check.suggestions(session, task)
         write_ledger(
             session,
             [
@@ -522,6 +506,9 @@ def code_task(uow, actor: Actor, task_id: int, code: str, now: datetime) -> Task
     targets = _targets(session, task)
     places_ = [Place(id=t.org_unit_id, level=t.level, name=t.name, path=t.path) for t in targets]
     task.matter_code = code
+    content_check.check_code(session, task)
+    if task.code_mismatch:
+        _flag_ledger(session, actor, task, now)
     matter, reason = _screen(session, task, code, places_)
     if matter is not None and reason is None and task.deadline is None:
         task.deadline = domain.default_deadline(now, matter.default_days)
@@ -559,8 +546,12 @@ def approve_task(uow, actor: Actor, task_id: int, now: datetime) -> Task:
     before, task.status = task.status, "approved"
     task.reviewed_at, task.reviewer_id = now, actor.id
     _review_event(uow, "task.approved", task, actor)
+    # approving a task the negative list held is the reviewer's recorded decision to override it
+    flagged = [r.get("rule_id") or r["kind"] for r in task.screening_reasons or []]
+    detail = {"overrides": flagged} if flagged else None
     write_ledger(
-        uow.session, [ledger_row(now, actor, "approved", task.org_path, task.id, None, before, "approved")]
+        uow.session,
+        [ledger_row(now, actor, "approved", task.org_path, task.id, None, before, "approved", detail)],
     )
     return task
 

@@ -43,6 +43,9 @@ REJECT_REASONS_EN = {
     "level_not_allowed": "The matter may not be sent to this level",
     "duplicate": "The same matter was already sent to this place and is still open",
 }
+# not a rejection: the task is held for review, but the rejection statistics count it
+NEGATIVE_LIST = "negative_list"
+NEGATIVE_LIST_LABEL = "触及基层减负负面清单,待审核把关"
 
 TASK_STATUS_LABELS = {
     "needs_code": "待补过筛编码",
@@ -89,6 +92,7 @@ ACTION_LABELS = {
     "received": "接收任务(过筛通过)",
     "rejected": "过筛驳回",
     "needs_code": "待补过筛编码",
+    "content_flagged": "内容过筛提示(负面清单或编码与内容不符)",
     "coded": "补录过筛编码",
     "approved": "审核通过",
     "returned": "审核退回",

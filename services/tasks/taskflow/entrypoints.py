@@ -12,12 +12,14 @@ from nameko.timer import timer
 
 from common.contracts import tasks as contracts
 from common.contracts.base import load, schema
+from common.contracts.screening import SuggestAnswer
 from common.errors import DomainError, not_found
 from common.events import utcnow
 from common.remote import call
 from common.scope import Actor
-from services.tasks.taskflow import commands, domain, queries
+from services.tasks.taskflow import commands, content_check, domain, negative_rules, queries
 from services.tasks.taskflow.models import Assignment, Task
+from services.tasks.taskflow.screening import THRESHOLD
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
@@ -53,6 +55,7 @@ class TaskflowEntrypoints:
             _actor(actor).require("county_admin")
         with self.db() as uow:
             report = commands.seed_default(uow, utcnow())
+            report["negative_rules"] = negative_rules.seed_default(uow, utcnow())
             uow.commit()
             return schema(contracts.CatalogueReport).dump(report)
 
@@ -120,12 +123,13 @@ class TaskflowEntrypoints:
             return base64.b64encode(queries.catalogue_xlsx(uow.session)).decode("ascii")
 
     @rpc(expected_exceptions=expected)
-    def catalogue_suggest(self, actor: dict, payload: dict) -> list[dict]:
+    def catalogue_suggest(self, actor: dict, payload: dict) -> dict:
         data = load(schema(contracts.SuggestRequest), payload)
         _actor(actor)
         with self.db() as uow:
-            found = commands.suggester(uow.session).suggest(data["text"])
-            return schema(contracts.Suggestion, many=True).dump([s.__dict__ for s in found])
+            found = content_check.suggester(uow.session).suggest(data["text"])
+            answer = {"items": [s.__dict__ for s in found], "threshold": THRESHOLD}
+            return schema(SuggestAnswer).dump(answer | content_check.no_match_answer(found))
 
     # -- tasks: screening and review ---------------------------------------------------
 

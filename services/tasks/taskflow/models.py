@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -45,6 +46,8 @@ class Matter(Base):
     major: Mapped[bool] = mapped_column(Boolean, default=False)
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     keywords: Mapped[str] = mapped_column(String(300), default="")
+    # what senders call it (别名), space-separated; null on rows older than aliases
+    aliases: Mapped[str | None] = mapped_column(String(500), nullable=True, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -82,6 +85,9 @@ class Task(Base):
     reject_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     review_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     suggestions: Mapped[list] = mapped_column(JSON, default=list)
+    # what content screening found: negative-list hits and a code that does not fit the text
+    screening_reasons: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    code_mismatch: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sender_id: Mapped[int] = mapped_column(Integer, index=True)
     sender_name: Mapped[str] = mapped_column(String(50), default="")
     sender_unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -15,6 +15,11 @@ from common.scope import Actor
 from common.storage import contains_text, in_scope, paginate
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.models import Assignment, Decision, LedgerEntry, Matter, Task, TaskTarget
+from services.tasks.taskflow.screening_stats import (
+    flagged_by_screening,
+    negative_list_figures,
+    screening_view,
+)
 
 
 def page(items: list, total: int, q: dict) -> dict:
@@ -40,6 +45,7 @@ def matter_dict(m: Matter) -> dict:
         "evidence": list(m.evidence),
         "evidence_labels": [domain.EVIDENCE_LABELS[x] for x in m.evidence],
         "keywords": m.keywords,
+        "aliases": m.aliases or "",
         "description": m.description,
         "created_at": m.created_at,
         "retired_at": m.retired_at,
@@ -52,7 +58,9 @@ def catalogue(session: Session, q: dict) -> tuple[list[Matter], int]:
     if not q["include_retired"]:
         query = query.where(Matter.retired_at.is_(None))
     if q.get("q"):
-        query = query.where(contains_text((Matter.name, Matter.code, Matter.keywords), q["q"]))
+        query = query.where(
+            contains_text((Matter.name, Matter.code, Matter.keywords, Matter.aliases), q["q"])
+        )
     if q.get("category"):
         query = query.where(Matter.category == q["category"])
     rows, total = paginate(session, query, q["page"], q["per_page"])
@@ -77,6 +85,7 @@ XLSX_HEADERS = [
     "关键词",
     "说明",
     "状态",
+    "别名",  # added later: workbooks without it still import, and keep the aliases
 ]
 _LEVEL_OF = {v: k for k, v in domain.LEVEL_LABELS.items()}
 _EVIDENCE_OF = {v: k for k, v in domain.EVIDENCE_LABELS.items()}
@@ -101,6 +110,7 @@ def catalogue_xlsx(session: Session) -> bytes:
                 m.keywords,
                 m.description,
                 "停用" if m.retired_at else "在用",
+                m.aliases or "",
             ]
         )
     out = io.BytesIO()
@@ -171,8 +181,10 @@ def parse_catalogue_xlsx(content: bytes) -> tuple[list[dict], list[dict]]:
         if problems:
             errors.append({"row": n, "errors": problems})
             continue
+        extra = {"aliases": str(cell("别名") or "").strip()} if "别名" in col else {}
         result.append(
-            {
+            extra
+            | {
                 "code": code,
                 "name": name,
                 "category": str(cell("类别") or "").strip(),
@@ -264,6 +276,7 @@ def task_dicts(session: Session, tasks: list[Task], detail: bool = False) -> lis
                 "overlaps": t.overlaps or [],
                 "review_reason": t.review_reason,
                 "suggestions": t.suggestions or [],
+                **screening_view(t),
                 "sender_id": t.sender_id,
                 "sender_name": t.sender_name,
                 "sender_department_id": t.sender_department_id,
@@ -304,6 +317,8 @@ def tasks(session: Session, actor: Actor, q: dict) -> dict:
     )
     if q.get("status"):
         base = base.where(Task.status == q["status"])
+    if q.get("flagged"):  # what content screening put before the reviewer
+        base = base.where(flagged_by_screening())
     rows, total = paginate(session, base.order_by(Task.id.desc()), q["page"], q["per_page"])
     return page(task_dicts(session, rows), total, q) | {"counts": counts}
 
@@ -619,7 +634,10 @@ def _period_figures(session: Session, actor: Actor, start: str, end: str) -> dic
     days = [domain.days_between(d, a) for d, a, _ in closed]
     in_time = sum(1 for _, a, dl in closed if domain.local_date(a) <= dl)
     total, completed = int(total or 0), int(completed or 0)
+    held = negative_list_figures(session, task_cond, months=(start, end))
     return {
+        "negative_list": held["tasks"],
+        "negative_list_by_rule": {k: v["count"] for k, v in held["by_rule"].items()},
         "submitted": submitted,
         "received": submitted - rejected - needs_code,
         "rejected": rejected,
@@ -692,7 +710,15 @@ def rejection_stats(session: Session, actor: Actor, since: date | None) -> dict:
     by_reason = {r: 0 for r in domain.REJECT_REASONS}
     for row in rows:
         by_reason[row["reason"]] += row["count"]
-    return {"since": since, "total": sum(by_reason.values()), "by_reason": by_reason, "rows": rows}
+    held = negative_list_figures(session, task_cond, since)  # held for review, counted here by rule
+    by_reason[domain.NEGATIVE_LIST] = held["tasks"]
+    return {
+        "since": since,
+        "total": sum(by_reason.values()),
+        "by_reason": by_reason,
+        "by_rule": held["by_rule"],
+        "rows": rows + held["rows"],
+    }
 
 
 def village_stats(session: Session, actor: Actor, start: str | None, end: str | None, now: datetime) -> dict:

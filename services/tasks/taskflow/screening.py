@@ -1,30 +1,25 @@
-"""Suggesting catalogue matters for a task that came without a screening code.
+"""Matching a task's text to catalogue matters (事项过筛的内容比对).
 
-Chinese needs no word segmenter here: each matter becomes a bag of character unigrams
-and bigrams (name weighted above keywords and description), weighted by TF-IDF, and a
-task's title and content are scored by cosine similarity. The top three are offered
-to the sender, never applied automatically.
+Each matter is a bag of jieba words from its name, aliases and keywords (weighted above
+its category and description); a text is scored against every matter with BM25, and the
+score becomes a confidence in [0, 1) as score / (score + HALF). Below `THRESHOLD` the
+answer is "no matching matter" rather than the least unrelated ones. The same score says
+whether a task's own screening code has anything to do with its text.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-_KEEP = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]+")
-_STOP = set("的了和与及或在对为把被等各项开展工作进行做好关于有关")
+from services.tasks.taskflow.segmenter import SEGMENTER, Segmenter
 
-
-def grams(text: str) -> Counter:
-    """Character unigrams (minus filler characters) and bigrams of each run of text."""
-    counts: Counter = Counter()
-    for run in _KEEP.findall(text or ""):
-        run = run.lower()
-        counts.update(ch for ch in run if ch not in _STOP)
-        counts.update(run[i : i + 2] for i in range(len(run) - 1))
-    return counts
+NO_MATCH_MESSAGE = "未找到匹配事项"
+THRESHOLD = 0.6  # confidence below which nothing is offered: a BM25 score below 9
+HALF = 6.0  # the BM25 score of confidence 0.5: about two distinctive words in common
+K1, B = 1.2, 0.5
+FIELD_WEIGHTS = {"name": 3, "aliases": 3, "keywords": 2, "category": 1, "description": 1}
 
 
 @dataclass(frozen=True)
@@ -34,37 +29,53 @@ class Suggestion:
     score: float
 
 
+def matter_terms(matter: dict) -> list[str]:
+    """The words a matter brings to the user dictionary: its name, aliases and keywords."""
+    text = " ".join(matter.get(f) or "" for f in ("aliases", "keywords"))
+    return [matter["name"], *text.split()]
+
+
 class Suggester:
-    def __init__(self, matters: list[dict]):
-        """`matters`: dicts with code, name, keywords, description, category."""
-        docs: list[tuple[dict, Counter]] = []
+    def __init__(self, matters: list[dict], segmenter: Segmenter = SEGMENTER):
+        """`matters`: dicts with code, name, aliases, keywords, category, description."""
+        self.segmenter = segmenter
+        segmenter.learn(w for m in matters for w in matter_terms(m))
+        self.docs: list[tuple[dict, Counter]] = []
         for m in matters:
             bag: Counter = Counter()
-            for _ in range(3):  # the name says most
-                bag.update(grams(m["name"]))
-            for _ in range(2):  # keywords are chosen to be what senders write
-                bag.update(grams(m.get("keywords", "")))
-            bag.update(grams(m.get("category", "")))
-            bag.update(grams(m.get("description", "")))
-            docs.append((m, bag))
+            for field, weight in FIELD_WEIGHTS.items():
+                for word in segmenter.tokens(m.get(field) or ""):
+                    bag[word] += weight
+            self.docs.append((m, bag))
+        n = max(len(self.docs), 1)
         df: Counter = Counter()
-        for _, bag in docs:
+        for _, bag in self.docs:
             df.update(bag.keys())
-        n = max(len(docs), 1)
-        self.idf = {g: math.log((n + 1) / (c + 0.5)) for g, c in df.items()}
-        self.vectors = []
-        for m, bag in docs:
-            vec = {g: (1 + math.log(c)) * self.idf[g] for g, c in bag.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self.vectors.append((m, vec, norm))
+        self.idf = {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in df.items()}
+        self.avgdl = sum(sum(b.values()) for _, b in self.docs) / n or 1.0
+
+    def _score(self, words: set[str], bag: Counter) -> float:
+        norm = K1 * (1 - B + B * sum(bag.values()) / self.avgdl)
+        return sum(self.idf[w] * bag[w] * (K1 + 1) / (bag[w] + norm) for w in words if w in bag)
+
+    def ranked(self, text: str) -> list[Suggestion]:
+        words = set(self.segmenter.tokens(text))
+        scored = []
+        for m, bag in self.docs:
+            s = self._score(words, bag)
+            scored.append(Suggestion(m["code"], m["name"], round(s / (s + HALF), 4)))
+        scored.sort(key=lambda s: (-s.score, s.code))
+        return scored
 
     def suggest(self, text: str, k: int = 3) -> list[Suggestion]:
-        bag = grams(text)
-        query = {g: (1 + math.log(c)) * self.idf[g] for g, c in bag.items() if g in self.idf}
-        qnorm = math.sqrt(sum(v * v for v in query.values())) or 1.0
-        scored = []
-        for m, vec, norm in self.vectors:
-            dot = sum(w * vec.get(g, 0.0) for g, w in query.items())
-            scored.append((dot / (norm * qnorm), m["code"], m["name"]))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        return [Suggestion(code=c, name=n, score=round(s, 4)) for s, c, n in scored[:k]]
+        """Up to `k` matters at or above the threshold; none means "no matching matter"."""
+        return [s for s in self.ranked(text)[:k] if s.score >= THRESHOLD]
+
+    def mismatch(self, text: str, code: str, k: int = 3) -> Suggestion | None:
+        """The matter of `code` scored against `text` when it has nothing to do with it
+        (below the threshold and not among the best `k`), else None."""
+        ranked = self.ranked(text)
+        own = next((s for s in ranked if s.code == code), None)
+        if own is None or own.score >= THRESHOLD or own in ranked[:k] and own.score > 0:
+            return None
+        return own

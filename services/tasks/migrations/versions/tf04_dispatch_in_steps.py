@@ -1,16 +1,16 @@
 """taskflow: a task remembers the target villages not yet dispatched (dispatch in steps)
 and the open work it overlaps (多头派单)
 
-Revision ID: tf03
-Revises: tf02
+Revision ID: tf04
+Revises: tf03
 Create Date: 2026-12-02 19:20:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "tf03"
-down_revision = "tf02"
+revision = "tf04"
+down_revision = "tf03"
 branch_labels = None
 depends_on = None
 
