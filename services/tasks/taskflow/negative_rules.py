@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from common.errors import DomainError, not_found
+from common.errors import DomainError, conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.taskflow import negative_list
@@ -105,7 +105,7 @@ def update(uow, actor: Actor, rule_id: str, data: dict, now: datetime) -> Negati
     if previous is None:
         raise not_found("负面清单规则", "negative-list rule")
     if previous.retired_at is not None:
-        raise DomainError("conflict", {"detail": "已停用的负面清单规则不能修改"})
+        raise conflict("已停用的负面清单规则不能修改", "A retired negative-list rule cannot be changed")
     rule = _new_version(uow.session, actor, rule_id, data, now)
     _changed(uow, rule, "updated", actor)
     return rule
@@ -117,7 +117,7 @@ def retire(uow, actor: Actor, rule_id: str, now: datetime) -> NegativeRuleVersio
     if rule is None:
         raise not_found("负面清单规则", "negative-list rule")
     if rule.retired_at is not None:
-        raise DomainError("conflict", {"detail": "该负面清单规则已经停用"})
+        raise conflict("该负面清单规则已经停用", "The negative-list rule is already retired")
     rule.retired_at = now
     _changed(uow, rule, "retired", actor)
     return rule
