@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from common.errors import DomainError, conflict, not_found
+from common.errors import conflict, not_found
 from common.events import DomainEvent
 from common.scope import Actor
 from services.tasks.taskflow import negative_list
@@ -93,7 +93,9 @@ def _changed(uow, rule: NegativeRuleVersion, change: str, actor: Actor | None) -
 def create(uow, actor: Actor, data: dict, now: datetime) -> NegativeRuleVersion:
     actor.require("county_admin")
     if current(uow.session, data["rule_id"]) is not None:
-        raise DomainError("conflict", {"detail": f"负面清单规则 {data['rule_id']} 已存在"})
+        raise conflict(
+            f"负面清单规则 {data['rule_id']} 已存在", f"Negative-list rule {data['rule_id']} already exists"
+        )
     rule = _new_version(uow.session, actor, data["rule_id"], data, now)
     _changed(uow, rule, "created", actor)
     return rule
