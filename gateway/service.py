@@ -12,8 +12,11 @@ from nameko.web.handlers import http
 from common.consumer import on_event
 from common.remote import rpc_timeout
 from gateway import auth
+from gateway.auditing import audit_publisher
+from gateway.credentials import Credentials
 from gateway.http import unmatched
 from gateway.revocations import Revocations, epoch_of
+from gateway.routes.accounts import AccountRoutes
 from gateway.routes.fieldwork import FieldworkRoutes
 from gateway.routes.inbox import InboxRoutes
 from gateway.routes.notify import NotifyRoutes
@@ -41,6 +44,7 @@ class GatewayService(
     NotifyRoutes,
     ProceduresRoutes,
     Open311Routes,
+    AccountRoutes,
 ):
     name = "gateway"
 
@@ -51,11 +55,18 @@ class GatewayService(
 
     jwt_secret = auth.load_secret()
     revoked = Revocations()
+    credentials = Credentials()
+    audit_publisher = audit_publisher()
 
     @on_event("grids", "token.revoked", broadcast=True)
     def on_token_revoked(self, event: dict) -> None:
         data = event["data"]
         self.revoked.add(data["jti"], epoch_of(data["expires_at"]))
+
+    @on_event("grids", "account.credentials_changed", broadcast=True)
+    def on_credentials_changed(self, event: dict) -> None:
+        data = event["data"]
+        self.credentials.update(data["person_id"], data["credential_version"])
 
     # -- everything else --------------------------------------------------------------
 
