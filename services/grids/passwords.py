@@ -18,15 +18,11 @@ COMMON_FILE = Path(__file__).resolve().parents[2] / "config" / "common-passwords
 
 
 def classes(password: str) -> int:
-    """How many of the four classes (lower, upper, digit, other) the password uses."""
-    return sum(
-        (
-            any(c.islower() for c in password),
-            any(c.isupper() for c in password),
-            any(c in string.digits for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
+    """How many of the four classes (ASCII lower, upper, digit; anything else) it uses."""
+    sets = (string.ascii_lowercase, string.ascii_uppercase, string.digits)
+    found = [any(c in chars for c in password) for chars in sets]
+    found.append(any(not any(c in chars for chars in sets) for c in password))
+    return sum(found)
 
 
 @functools.cache
