@@ -9,12 +9,17 @@ from werkzeug.wrappers import Response
 
 from common.contracts import accounts as a
 from common.contracts import grids as g
-from common.remote import call
+from common.remote import call, rpc_timeout
 from gateway import auth
 from gateway.http import route
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ADMINS = ["county_admin", "township_leader", "village_secretary"]  # as for granting an account
+
+
+def hashing_timeout() -> float:
+    # argon2 is slow on purpose; a password change verifies one hash and makes another
+    return max(rpc_timeout(), 10)
 
 
 def token_answer(service, claims: dict) -> dict:
@@ -50,7 +55,8 @@ class AccountRoutes:
         "修改后此前的登录凭证全部失效,返回新的凭证。",
     )
     def change_password(self, request, actor, body):
-        return token_answer(self, call(self.grids, "grids", "change_password", actor, body))
+        claims = call(self.grids, "grids", "change_password", actor, body, timeout=hashing_timeout())
+        return token_answer(self, claims)
 
     @route(
         "POST",

@@ -14,7 +14,7 @@ from common.remote import call, rpc_timeout
 from gateway import auth, clientaddr
 from gateway.http import route
 from gateway.ratelimit import login_limiter
-from gateway.routes.accounts import account_changed, token_answer
+from gateway.routes.accounts import account_changed, hashing_timeout, token_answer
 
 
 class OrgRoutes:
@@ -158,7 +158,8 @@ class OrgRoutes:
         roles=["county_admin", "township_leader", "village_secretary"],
     )
     def grant_account(self, request, actor, person_id, body):
-        return account_changed(self, call(self.grids, "grids", "grant_account", actor, person_id, body))
+        answer = call(self.grids, "grids", "grant_account", actor, person_id, body, timeout=hashing_timeout())
+        return account_changed(self, answer)
 
     # -- households -------------------------------------------------------------------
 
