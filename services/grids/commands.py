@@ -286,6 +286,7 @@ def revoke_token(uow, actor: Actor, jti: str, expires_at: datetime) -> None:
     session.add(RevokedToken(jti=jti, person_id=actor.person_id, expires_at=expires_at))
     person = session.get(Person, actor.person_id)
     unit = session.get(OrgUnit, person.org_unit_id) if person else None
+    audit(uow, actor, "logout", f"people/{actor.person_id}", unit.path if unit else "", {"jti": jti})
     uow.emit(
         DomainEvent(
             service="grids",
