@@ -86,6 +86,17 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "service_timeout": (504, "{service} 服务响应超时,请稍后重试", "The {service} service timed out"),
     "internal_error": (500, "服务器内部错误", "Internal server error"),
+    "token_idle": (401, "长时间未操作,请重新登录", "The session was idle too long; log in again"),
+    "credentials_changed": (
+        401,
+        "账号的密码、角色或状态已变更,请重新登录",
+        "The account's password, roles or status changed; log in again",
+    ),
+    "password_change_required": (
+        403,
+        "请先修改初始密码(或已过期的密码)",
+        "Change your initial (or expired) password first",
+    ),
     # Open311 GeoReport v2 (rendered in the specification's error format)
     "open311_service_code_missing": (400, "缺少 service_code", "service_code is missing"),
     "open311_service_unknown": (404, "没有这个服务类别:{code}", "No service with code {code}"),

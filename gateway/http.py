@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 from common.contracts.ids import MAX_ID, valid_path_int
 from common.contracts.messages import to_english
 from common.errors import DomainError
-from gateway import auth
+from gateway import clientaddr, session
 from gateway.web import http
 
 log = logging.getLogger(__name__)
@@ -132,15 +132,13 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
         @functools.wraps(fn)
         def entrypoint(self, request: Request, **params):
             lang = language(request)
+            client, actor, code = clientaddr.of(request), None, None
             try:
                 kwargs = dict(params)
                 if not all(valid_path_int(k, v) for k, v in params.items() if isinstance(v, int)):
                     raise DomainError("route_not_found")  # /tasks/0 or /tasks/2**64 names no row
                 if spec.auth:
-                    actor = auth.verify(request.headers.get("Authorization"), self.jwt_secret)
-                    self.revoked.load_from(self.grids)
-                    if self.revoked.is_revoked(actor["jti"]):
-                        raise DomainError("token_revoked")
+                    actor = session.authenticate(self, request, f"{method} {path}", client)
                     kwargs["actor"] = actor
                 if spec.query is not None:
                     kwargs["query"] = request.args.to_dict()
@@ -149,14 +147,14 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
                 if spec.upload:
                     kwargs["upload"] = read_upload(request)
                 result = fn(self, request, **kwargs)
-                if isinstance(result, Response):
-                    return result
-                return json_response(result, spec.status)
+                response = result if isinstance(result, Response) else json_response(result, spec.status)
             except DomainError as error:
-                return problem(error, lang)
+                code, response = error.code, problem(error, lang)
             except Exception:  # noqa: BLE001 - whatever it was, the client gets a problem, not a stack trace
                 log.exception("unhandled error on %s %s", method, path)
-                return problem(DomainError("internal_error"), lang)
+                response = problem(DomainError("internal_error"), lang)
+            session.after(self, request, actor, client, response, code)
+            return response
 
         return http(method, path)(entrypoint)
 

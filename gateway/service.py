@@ -11,8 +11,11 @@ from nameko.rpc import RpcProxy
 from common.consumer import on_event
 from common.remote import rpc_timeout
 from gateway import auth
+from gateway.auditing import audit_publisher
+from gateway.credentials import Credentials
 from gateway.http import unmatched
 from gateway.revocations import Revocations, epoch_of
+from gateway.routes.accounts import AccountRoutes
 from gateway.routes.fieldwork import FieldworkRoutes
 from gateway.routes.inbox import InboxRoutes
 from gateway.routes.notify import NotifyRoutes
@@ -43,6 +46,7 @@ class GatewayService(
     ProceduresRoutes,
     Open311Routes,
     ScreeningRoutes,
+    AccountRoutes,
 ):
     name = "gateway"
 
@@ -53,11 +57,18 @@ class GatewayService(
 
     jwt_secret = auth.load_secret()
     revoked = Revocations()
+    credentials = Credentials()
+    audit_publisher = audit_publisher()
 
     @on_event("grids", "token.revoked", broadcast=True)
     def on_token_revoked(self, event: dict) -> None:
         data = event["data"]
         self.revoked.add(data["jti"], epoch_of(data["expires_at"]))
+
+    @on_event("grids", "account.credentials_changed", broadcast=True)
+    def on_credentials_changed(self, event: dict) -> None:
+        data = event["data"]
+        self.credentials.update(data["person_id"], data["credential_version"])
 
     # -- everything else --------------------------------------------------------------
 

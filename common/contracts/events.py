@@ -136,6 +136,20 @@ class TokenRevoked(EventData):
 register("grids", "token.revoked", TokenRevoked, "A person signed out: the token is refused from now on")
 
 
+class CredentialsChanged(EventData):
+    person_id = fields.Integer(required=True)
+    credential_version = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+register(
+    "grids",
+    "account.credentials_changed",
+    CredentialsChanged,
+    "A person's password, roles, place or account status changed: their earlier tokens are refused",
+)
+
+
 def _schema(type_: str, many: bool = False) -> Schema:
     spec = CATALOGUE.get(type_)
     if spec is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from marshmallow import Schema, fields, validate
 
 from common.contracts.base import PagedQuery, PageMeta, Query, Strict
@@ -18,6 +20,7 @@ ROLES = [
     "member",
     "team_cadre",
     "resident",
+    "auditor",
 ]
 LINK_KINDS = ["member_household", "cadre_grid", "team_village"]
 IMPORT_KINDS = ["tree", "people", "households", "links"]
@@ -49,6 +52,9 @@ class LoginResponse(Schema):
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True)
     actor = fields.Nested(Actor, required=True)
+    must_change_password = fields.Boolean(
+        required=True, metadata={"description": "only the password change, /me and logout work until then"}
+    )
 
 
 class OrgUnit(Schema):
@@ -92,6 +98,7 @@ class Person(Schema):
     team_id = Id(allow_none=True)
     username = fields.String(allow_none=True)
     active = fields.Boolean(dump_only=True)
+    account_disabled = fields.Boolean(dump_only=True)
 
 
 class PersonCreate(Strict):
@@ -208,6 +215,16 @@ class ImportReport(Schema):
 
 class AuditQuery(PagedQuery):
     action = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    actor_id = fields.Integer(load_default=None, allow_none=True)
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    target = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=80),
+        metadata={"description": "prefix"},
+    )
+    since = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
+    until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=UTC)
 
 
 class AuditEntry(Schema):
@@ -217,6 +234,8 @@ class AuditEntry(Schema):
     target = fields.String(required=True)
     org_path = fields.String(required=True)
     detail = fields.Dict(required=True)
+    client = fields.String(allow_none=True, metadata={"description": "the caller's address"})
+    outcome = fields.String(required=True, metadata={"description": "ok, failed, refused, locked, disabled"})
     at = fields.DateTime(required=True)
 
 

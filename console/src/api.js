@@ -73,6 +73,9 @@ export async function request(method, path, { params, body, form, raw } = {}) {
   } catch {
     throw new ApiError(0, { title: '无法连接到服务器,请检查网络后重试', code: 'network' })
   }
+  // the gateway slides the idle timeout by handing back a fresh token on every answer
+  const refreshed = res.headers.get('X-Refreshed-Token')
+  if (refreshed && auth.token) setToken(refreshed)
   if (res.status === 401 && path !== '/auth/login') {
     const problem = await parseProblem(res)
     clearSession()

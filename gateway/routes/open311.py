@@ -6,8 +6,9 @@ are form-encoded with attributes as `attribute[code]`, `jurisdiction_id` is opti
 (one county per deployment), and errors are `[{"code": 404, "description": "..."}]` (JSON)
 or `<errors><error><code/><description/></error></errors>` (XML) with the HTTP status.
 
-Identity: a resident's token as `Authorization: Bearer …` or as `api_key`; without one, a
-request is anonymous and needs `phone` and `attribute[grid_id]`.
+Identity: a resident's token as `Authorization: Bearer …`, or the resident's own Open311
+key (issued at POST /api/v1/open311/keys) as `api_key`; a token is refused as `api_key`.
+Without either, a request is anonymous and needs `phone` and `attribute[grid_id]`.
 
 The GeoReport routes are plain nameko `http` entrypoints, outside the OpenAPI document: their
 contract is the GeoReport v2 specification (its formats and error bodies, not problem+json),
@@ -26,7 +27,7 @@ from common.contracts import open311 as o
 from common.contracts.ids import valid_id
 from common.errors import DomainError
 from common.remote import call
-from gateway import auth
+from gateway import auditing, auth, clientaddr, session
 from gateway.http import language, route
 from gateway.web import http
 
@@ -132,16 +133,25 @@ class Open311Routes:
             return error_response(DomainError("internal_error"), fmt, lang)
 
     def _open311_actor(self, request: Request) -> dict | None:
+        """A session token in the header, or a resident's own api_key (never a token: a
+        token in a URL ends up in logs and browser history)."""
         header = request.headers.get("Authorization")
         key = request.values.get("api_key")
         if not header and not key:
             return None
+        client = clientaddr.of(request)
         try:
-            actor = auth.verify(header or f"Bearer {key}", self.jwt_secret)
-            self.revoked.load_from(self.grids)
-            if self.revoked.is_revoked(actor["jti"]):
-                raise DomainError("token_revoked")
+            if header:
+                actor = session.authenticate(self, request, "OPEN311", client)
+            elif auth.looks_like_jwt(key):
+                raise DomainError("open311_api_key_invalid")
+            else:
+                actor = call(self.grids, "grids", "open311_key_actor", key) | {"client": client}
         except DomainError as exc:
+            if exc.code in ("service_unavailable", "service_timeout"):
+                raise
+            entry = auditing.record(None, "request.refused", request, client, "refused", code=exc.code)
+            auditing.send(self.audit_publisher, entry)
             raise DomainError("open311_api_key_invalid") from exc
         return actor
 
@@ -156,7 +166,7 @@ class Open311Routes:
                 {
                     "changeset": "2026-11-01T00:00:00Z",
                     "contact": "县社会治理中心 / county governance centre",
-                    "key_service": "村民登录后以登录凭证作为 api_key;未登录须留手机号和网格编号",
+                    "key_service": "村民登录后在 /api/v1/open311/keys 申请个人 api_key;未登录须留手机号和网格编号",
                     "endpoints": [
                         {
                             "specification": "http://wiki.open311.org/GeoReport_v2",

@@ -11,9 +11,10 @@ from common.contracts import grids as g
 from common.contracts.base import load
 from common.errors import DomainError
 from common.remote import call, rpc_timeout
-from gateway import auth
+from gateway import auth, clientaddr
 from gateway.http import route
 from gateway.ratelimit import login_limiter
+from gateway.routes.accounts import account_changed, hashing_timeout, token_answer
 
 
 class OrgRoutes:
@@ -29,17 +30,16 @@ class OrgRoutes:
         response=g.LoginResponse,
     )
     def login(self, request, body):
-        if not login_limiter.allow(request.remote_addr or "unknown"):
+        client = clientaddr.of(request)
+        if not login_limiter.allow(client):
             raise DomainError("too_many_requests")
         data = load(g.LoginRequest(), body)
-        actor = call(self.grids, "grids", "authenticate", data["username"], data["password"])
-        lifetime = auth.token_lifetime()
-        token = auth.issue(actor, self.jwt_secret, lifetime)
-        return {"token": token, "token_type": "Bearer", "expires_in": lifetime, "actor": actor}
+        claims = call(self.grids, "grids", "authenticate", data["username"], data["password"], client)
+        return token_answer(self, claims)
 
     @route("GET", "/api/v1/me", summary="当前登录人 / who am I", tag="auth", response=g.Actor)
     def me(self, request, actor):
-        return {k: v for k, v in actor.items() if k not in ("jti", "exp")}
+        return {k: v for k, v in actor.items() if k not in auth.INTERNAL}
 
     @route(
         "POST",
@@ -49,19 +49,21 @@ class OrgRoutes:
         response=g.LogoutResponse,
     )
     def logout(self, request, actor):
-        expires_at = datetime.fromtimestamp(actor["exp"], tz=UTC).isoformat()
+        # the whole session ends: refreshed tokens share its jti, and live until its end at most
+        expires_at = datetime.fromtimestamp(actor["sexp"], tz=UTC).isoformat()
         result = call(self.grids, "grids", "revoke_token", actor, actor["jti"], expires_at)
-        self.revoked.add(actor["jti"], float(actor["exp"]))  # this replica at once; others via the event
+        self.revoked.add(actor["jti"], float(actor["sexp"]))  # this replica at once; others via the event
         return result
 
     @route(
         "GET",
         "/api/v1/audit",
-        summary="管理操作审计日志 / audit log of org changes",
+        summary="审计记录 / the audit trail",
         tag="auth",
         query=g.AuditQuery,
         response=g.AuditPage,
-        roles=["county_admin", "township_leader"],
+        roles=["county_admin", "township_leader", "auditor"],
+        description="县级管理员和审计员看全部记录,镇街领导看本辖区;只读,没有修改或删除接口。",
     )
     def audit_log(self, request, actor, query):
         return call(self.grids, "grids", "audit_log", actor, query)
@@ -156,7 +158,8 @@ class OrgRoutes:
         roles=["county_admin", "township_leader", "village_secretary"],
     )
     def grant_account(self, request, actor, person_id, body):
-        return call(self.grids, "grids", "grant_account", actor, person_id, body)
+        answer = call(self.grids, "grids", "grant_account", actor, person_id, body, timeout=hashing_timeout())
+        return account_changed(self, answer)
 
     # -- households -------------------------------------------------------------------
 

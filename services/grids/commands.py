@@ -6,35 +6,30 @@ from __future__ import annotations
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from common.errors import DomainError, not_found
 from common.events import DomainEvent, utcnow
+from services.grids import audit as audit_trail
 from services.grids import queries
 from services.grids.domain import (
-    LOCKOUT_MINUTES,
     Actor,
     Level,
     LinkKind,
     OrgRuleError,
     Role,
-    after_failed_login,
     check_link,
     check_parent,
     check_role_place,
     child_path,
-    is_locked,
     may,
     scope_paths,
 )
 from services.grids.grantable import Placement, may_give
-from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, RevokedToken, Team
+from services.grids.models import Department, Household, Link, OrgUnit, Person, RevokedToken, Team
 from services.grids.placement import Places
 
 hasher = PasswordHasher()
-# Verified against when the username is unknown, so both failures take the same time.
-_DUMMY_HASH = hasher.hash("not-a-real-password")
 
 
 def _event(name: str, data: dict, unit: OrgUnit, subject: str) -> DomainEvent:
@@ -74,28 +69,6 @@ def _unit_in_scope(session, actor: Actor, unit_id: int, what: str = "组织") ->
 # -- authentication -------------------------------------------------------------------
 
 
-def authenticate(session, username: str, password: str, refuse_password: str | None) -> dict:
-    """The actor claims for a valid login, or a DomainError. Failures are counted on the
-    person (the caller commits before raising) and lock the account after too many.
-    `refuse_password` is never accepted (the demo password, in production)."""
-    now = utcnow()
-    person = session.scalar(select(Person).where(Person.username == username, Person.active))
-    if person is not None and is_locked(person.locked_until, now):
-        raise DomainError("account_locked", {"minutes": LOCKOUT_MINUTES})
-    stored = person.password_hash if person and person.password_hash else _DUMMY_HASH
-    try:
-        hasher.verify(stored, password)
-        ok = person is not None and person.password_hash is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or (refuse_password is not None and password == refuse_password):
-        if person is not None:
-            person.failed_logins, person.locked_until = after_failed_login(person.failed_logins or 0, now)
-        return {}
-    person.failed_logins, person.locked_until = 0, None
-    return actor_claims(session, person)
-
-
 def actor_claims(session, person: Person) -> dict:
     unit = session.get(OrgUnit, person.org_unit_id)
     department_path = None
@@ -116,6 +89,7 @@ def actor_claims(session, person: Person) -> dict:
         "roles": list(person.roles),
         "org_unit_id": person.org_unit_id,
         "department_id": person.department_id,
+        "cv": person.credential_version or 1,
         "scope": scope_paths(
             roles,
             unit.path,
@@ -124,32 +98,6 @@ def actor_claims(session, person: Person) -> dict:
             [paths[i] for i in village_ids if i in paths],
         ),
     }
-
-
-def grant_account(uow, actor: Actor, person_id: int, username: str, password: str) -> Person:
-    """Give a person a login (or a new password). Only for people in the granter's scope;
-    a county admin's account only by a county admin."""
-    _require(actor, "person.create")
-    session = uow.session
-    person = session.get(Person, person_id)
-    if person is None:
-        raise not_found("人员", "person")
-    unit = _unit_in_scope(session, actor, person.org_unit_id)
-    if Role.county_admin.value in person.roles and Role.county_admin.value not in actor.roles:
-        raise DomainError("forbidden")
-    _may_give(actor, Places(session).of_person(person))  # a login carries their whole scope
-    taken = session.scalar(select(Person.id).where(Person.username == username, Person.id != person.id))
-    if taken is not None:
-        raise DomainError(
-            "conflict",
-            {"detail": f"账号 {username} 已被使用", "detail_en": f"The username {username} is taken"},
-            {"username": ["账号已被使用"]},
-        )
-    person.username = username
-    person.password_hash = hasher.hash(password)
-    person.failed_logins, person.locked_until = 0, None
-    audit(uow, actor, "account.granted", f"people/{person.id}", unit.path, {"username": username})
-    return person
 
 
 # -- org units, people, households ----------------------------------------------------
@@ -367,6 +315,7 @@ def revoke_token(uow, actor: Actor, jti: str, expires_at: datetime) -> None:
     session.add(RevokedToken(jti=jti, person_id=actor.person_id, expires_at=expires_at))
     person = session.get(Person, actor.person_id)
     unit = session.get(OrgUnit, person.org_unit_id) if person else None
+    audit(uow, actor, "logout", f"people/{actor.person_id}", unit.path if unit else "", {"jti": jti})
     uow.emit(
         DomainEvent(
             service="grids",
@@ -385,8 +334,12 @@ def active_revocations(session) -> list[dict]:
 
 def audit(uow, actor: Actor, action: str, target: str, org_path: str, detail: dict | None = None) -> None:
     """Record an administrative change in the same transaction as the change itself."""
-    uow.session.add(
-        AuditEntry(
-            actor_id=actor.person_id, action=action, target=target, org_path=org_path, detail=detail or {}
-        )
+    audit_trail.write(
+        uow.session,
+        actor_id=actor.person_id,
+        action=action,
+        target=target,
+        org_path=org_path,
+        detail=detail,
+        client=actor.client,
     )

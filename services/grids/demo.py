@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from faker import Faker
 from sqlalchemy import select
 
-from common.events import DomainEvent
+from common.events import DomainEvent, utcnow
 from services.grids.domain import Level, LinkKind, Role, child_path, valid_id_number, valid_phone
 from services.grids.models import Department, Household, Link, OrgUnit, Person, Resident, Team
 
@@ -260,6 +260,7 @@ class _Builder:
             team_id=team.id if team else None,
             username=username,
             password_hash=self.password_hash if username else None,
+            password_changed_at=utcnow() if username else None,  # seeded as already changed
             active=True,
         )
         self.people.append(person)

@@ -40,6 +40,7 @@ class Role(enum.StrEnum):
     member = "member"
     team_cadre = "team_cadre"
     resident = "resident"
+    auditor = "auditor"  # 审计员: reads the audit trail, nothing else
 
 
 ROLE_LABELS = {
@@ -52,6 +53,7 @@ ROLE_LABELS = {
     Role.member: "党员",
     Role.team_cadre: "组团干部",
     Role.resident: "居民",
+    Role.auditor: "审计员",
 }
 
 # The level of the place a person with this role is bound to.
@@ -65,6 +67,7 @@ ROLE_PLACE_LEVEL = {
     Role.member: {Level.grid, Level.village},
     Role.team_cadre: {Level.township, Level.county},
     Role.resident: {Level.grid},
+    Role.auditor: {Level.county},
 }
 
 # Roles that may see residents' full phone and ID numbers.
@@ -120,6 +123,7 @@ class Actor:
     roles: frozenset[str]
     scope_paths: tuple[str, ...]
     department_id: int | None = None
+    client: str | None = None  # the caller's address, for the audit trail
 
     @classmethod
     def from_claims(cls, claims: dict) -> Actor:
@@ -128,6 +132,7 @@ class Actor:
             roles=frozenset(claims.get("roles", ())),
             scope_paths=tuple(claims.get("scope", ())),
             department_id=claims.get("department_id"),
+            client=claims.get("client"),
         )
 
     def covers(self, path: str) -> bool:

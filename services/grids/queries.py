@@ -17,7 +17,7 @@ from services.grids.domain import (
     mask_id_number,
     mask_phone,
 )
-from services.grids.models import AuditEntry, Department, Household, Link, OrgUnit, Person, Resident
+from services.grids.models import Department, Household, Link, OrgUnit, Person, Resident
 
 
 def org_unit_dict(unit: OrgUnit) -> dict:
@@ -82,6 +82,7 @@ def person_dict(person: Person, sees_pii: bool) -> dict:
         "team_id": person.team_id,
         "username": person.username,
         "active": person.active,
+        "account_disabled": bool(person.account_disabled),
     }
 
 
@@ -286,19 +287,6 @@ def links_snapshot(session: Session, kind: LinkKind, after_id: int, limit: int) 
             }
         )
     return result
-
-
-def audit_entries(
-    session: Session, actor: Actor, action: str | None, page: int, per_page: int
-) -> tuple[list, int]:
-    query = (
-        select(AuditEntry)
-        .where(in_scope(AuditEntry.org_path, actor.scope_paths))
-        .order_by(AuditEntry.id.desc())
-    )
-    if action:
-        query = query.where(AuditEntry.action == action)
-    return paginate(session, query, page, per_page)
 
 
 def team_members(session: Session, team_ids: list[int]) -> dict[str, list[int]]:

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from nameko.rpc import rpc
 
-from common.config import is_production
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
-from services.grids import commands, importing, queries
-from services.grids.demo import DEMO_PASSWORD
+from services.grids import commands, credentials, importing, queries
+from services.grids.account_entrypoints import AccountEntrypoints
+from services.grids.audit_entrypoints import AuditEntrypoints
 from services.grids.domain import Actor, Level, LinkKind, Role, may
 from services.grids.models import Base, Household, OrgUnit, OutboxMessage, Person, ProcessedEvent
 
@@ -28,7 +28,7 @@ def _page(items: list, total: int, query: dict) -> dict:
     return {"items": items, "meta": {"page": query["page"], "per_page": query["per_page"], "total": total}}
 
 
-class GridsService:
+class GridsService(AccountEntrypoints, AuditEntrypoints):
     name = "grids"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
@@ -38,17 +38,6 @@ class GridsService:
         return "pong"
 
     # -- authentication ---------------------------------------------------------------
-
-    @rpc(expected_exceptions=expected)
-    def authenticate(self, username: str, password: str) -> dict:
-        with self.db() as uow:
-            claims = commands.authenticate(
-                uow.session, username, password, refuse_password=DEMO_PASSWORD if is_production() else None
-            )
-            uow.commit()  # the failure count too: a refusal must still be remembered
-        if not claims:
-            raise DomainError("login_failed")
-        return claims
 
     @rpc(expected_exceptions=expected)
     def revoke_token(self, actor: dict, jti: str, expires_at: str) -> dict:
@@ -62,16 +51,6 @@ class GridsService:
         """Tokens signed out and not yet expired: the gateway loads these when it starts."""
         with self.db() as uow:
             return commands.active_revocations(uow.session)
-
-    @rpc(expected_exceptions=expected)
-    def audit_log(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(schema(contracts.AuditQuery), query)
-        who = _actor(actor)
-        if not may(who, "import"):  # the roles that administer the org read its audit trail
-            raise DomainError("forbidden")
-        with self.db() as uow:
-            rows, total = queries.audit_entries(uow.session, who, q["action"], q["page"], q["per_page"])
-            return schema(contracts.AuditPage).dump(_page(rows, total, q))
 
     # -- org tree ---------------------------------------------------------------------
 
@@ -132,17 +111,6 @@ class GridsService:
         who = _actor(actor)
         with self.db() as uow:
             person = commands.create_person(uow, who, data)
-            uow.commit()
-            return schema(contracts.Person).dump(queries.person_dict(person, who.sees_pii))
-
-    @rpc(expected_exceptions=expected)
-    def grant_account(self, actor: dict, person_id: int, payload: dict) -> dict:
-        data = load(schema(contracts.AccountGrant), payload)
-        if is_production() and data["password"] == DEMO_PASSWORD:
-            raise DomainError("validation_failed", fields={"password": ["不能使用演示密码"]})
-        who = _actor(actor)
-        with self.db() as uow:
-            person = commands.grant_account(uow, who, person_id, data["username"], data["password"])
             uow.commit()
             return schema(contracts.Person).dump(queries.person_dict(person, who.sees_pii))
 
@@ -243,6 +211,7 @@ class GridsService:
             commands.audit(
                 uow, who, "import", f"imports/{kind}", min(who.scope_paths, default=""), report.__dict__
             )
+            credentials.reassigned(uow, who)  # new roles or place end the person's sessions
             uow.commit()
             return schema(contracts.ImportReport).dump(report)
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from common.errors import DomainError
-from services.grids import commands, models, queries
+from services.grids import account_admin, accounts, audit, commands, models, queries
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from services.grids.domain import Actor
 from tests.conftest import make_uow_factory
@@ -21,7 +21,10 @@ def grids(any_database):
 
 def login(uow, username):
     with uow() as u:
-        return commands.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
+        claims, refusal = accounts.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
+        u.commit()
+        assert refusal is None
+        return claims
 
 
 def actor(claims):
@@ -56,31 +59,43 @@ def _ids(nodes):
     return out
 
 
+def _auth(u, username, password, refuse=None):
+    return accounts.authenticate(u.session, username, password, refuse_password=refuse, client="10.0.0.9")
+
+
 def test_wrong_password_production_demo_password_and_lockout(grids):
     with grids() as u:
-        assert commands.authenticate(u.session, "township", "wrong", refuse_password=None) == {}
-        assert (
-            commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=DEMO_PASSWORD) == {}
-        )
-        assert commands.authenticate(u.session, "nobody", DEMO_PASSWORD, refuse_password=None) == {}
+        assert _auth(u, "township", "wrong") == ({}, "login_failed")
+        assert _auth(u, "township", DEMO_PASSWORD, refuse=DEMO_PASSWORD) == ({}, "login_failed")
+        assert _auth(u, "nobody", DEMO_PASSWORD) == ({}, "login_failed")
         u.commit()
     # two failures are remembered; three more lock the account, even for the right password
     with grids() as u:
         for _ in range(3):
-            assert commands.authenticate(u.session, "township", "wrong", refuse_password=None) == {}
+            assert _auth(u, "township", "wrong") == ({}, "login_failed")
         u.commit()
-    with grids() as u, pytest.raises(DomainError) as caught:
-        commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=None)
-    assert caught.value.code == "account_locked" and caught.value.status == 423
+    with grids() as u:
+        assert _auth(u, "township", DEMO_PASSWORD) == ({}, "account_locked")
+    # an unknown username is counted and locked the same way (four failures so far: one above)
+    with grids() as u:
+        for _ in range(4):
+            assert _auth(u, "nobody", "wrong") == ({}, "login_failed")
+        u.commit()
+    with grids() as u:
+        assert _auth(u, "nobody", DEMO_PASSWORD) == ({}, "account_locked")
+        u.commit()  # as the service does: the refusal is audited
     # another account is not affected, and a success resets the count
     with grids() as u:
-        assert commands.authenticate(u.session, "township2", "wrong", refuse_password=None) == {}
-        assert commands.authenticate(u.session, "township2", DEMO_PASSWORD, refuse_password=None)["roles"]
+        assert _auth(u, "township2", "wrong") == ({}, "login_failed")
+        assert _auth(u, "township2", DEMO_PASSWORD)[0]["roles"]
         u.commit()
-        assert (
-            u.session.scalar(select(models.Person.failed_logins).where(models.Person.username == "township2"))
-            == 0
-        )
+        assert u.session.get(models.LoginFailure, "township2") is None
+        assert u.session.get(models.LoginFailure, "nobody").locked_until is not None
+    with grids() as u:
+        rows, _ = audit.entries(u.session, {"auditor"}, (), {"action": "login"}, 1, 50)
+        outcomes = [(r.target, r.outcome, r.client) for r in rows]
+    assert ("accounts/nobody", "locked", "10.0.0.9") in outcomes
+    assert ("accounts/township2", "ok", "10.0.0.9") in outcomes
 
 
 def test_people_are_masked_for_roles_without_need(grids):
@@ -149,8 +164,10 @@ def test_changes_are_audited(grids):
         )
         u.commit()
     with grids() as u:
-        rows, total = queries.audit_entries(u.session, leader, None, 1, 10)
-        outside, _ = queries.audit_entries(u.session, actor(login(grids, "township2")), None, 1, 10)
+        org_changes = {"target": "org_units/"}  # logins are audited too
+        rows, total = audit.entries(u.session, leader.roles, leader.scope_paths, org_changes, 1, 10)
+        other = actor(login(grids, "township2"))
+        outside, _ = audit.entries(u.session, other.roles, other.scope_paths, org_changes, 1, 10)
     assert total == 1 and rows[0].action == "org_unit.created" and rows[0].target == f"org_units/{unit.id}"
     assert rows[0].actor_id == leader.person_id and outside == []
 
@@ -209,17 +226,17 @@ def test_grant_account_in_scope_only(grids):
             .where(models.OrgUnit.path.startswith(leader.scope_paths[0]))
         ).first()
     with grids() as u, pytest.raises(DomainError) as caught:
-        commands.grant_account(u, other, person.id, "zhang.san", "s3cret-pass")
+        account_admin.grant_account(u, other, person.id, "zhang.san", "S3cret-pass")
     assert caught.value.code == "out_of_scope"
     with grids() as u, pytest.raises(DomainError) as caught:
-        commands.grant_account(u, leader, person.id, "township2", "s3cret-pass")
+        account_admin.grant_account(u, leader, person.id, "township2", "S3cret-pass")
     assert caught.value.code == "conflict"
     with grids() as u:
-        commands.grant_account(u, leader, person.id, "zhang.san", "s3cret-pass")
+        account_admin.grant_account(u, leader, person.id, "zhang.san", "S3cret-pass")
         u.commit()
     with grids() as u:
-        claims = commands.authenticate(u.session, "zhang.san", "s3cret-pass", refuse_password=None)
-    assert claims["id"] == person.id
+        claims, refusal = accounts.authenticate(u.session, "zhang.san", "S3cret-pass", refuse_password=None)
+    assert claims["id"] == person.id and claims["must_change_password"] is True and refusal is None
 
 
 def test_nobody_gives_a_scope_beyond_their_own(grids):
@@ -284,7 +301,7 @@ def test_nobody_gives_a_scope_beyond_their_own(grids):
         u.session.get(models.Person, cadre.id).team_id = far_team.id
         u.commit()
     with grids() as u, pytest.raises(DomainError) as caught:
-        commands.grant_account(u, leader, cadre.id, "far.cadre", "s3cret-pass")
+        account_admin.grant_account(u, leader, cadre.id, "far.cadre", "S3cret-pass")
     assert caught.value.code == "out_of_scope"
 
     # links: another township's member to a household here; another township's team to a village here
