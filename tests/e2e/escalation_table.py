@@ -49,4 +49,10 @@ NAMES_NOTHING = {
     "POST /api/v1/procedure-templates/seed-default": "county-wide templates (county admin)",
     "POST /api/v1/procedure-templates": "county-wide templates (county admin)",
     "PUT /api/v1/procedure-templates/<string:code>": "county-wide templates (county admin)",
+    "POST /api/v1/auth/password": "the caller's own password",
+    "POST /api/v1/open311/keys": "the caller's own Open311 key (residents)",
+    "DELETE /api/v1/open311/keys/<int:key_id>": "the caller's own Open311 key; others' ids are not found",
+    "POST /api/v1/screening/negative-rules": "the county's negative list (county admin)",
+    "PUT /api/v1/screening/negative-rules/<string:rule_id>": "the county's negative list (county admin)",
+    "DELETE /api/v1/screening/negative-rules/<string:rule_id>": "the county's negative list (county admin)",
 }

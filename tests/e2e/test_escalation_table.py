@@ -448,6 +448,27 @@ def _(w, a):
     return found
 
 
+def _account_switch(action):
+    def attempts_for(w, a):
+        person = w.env.me[a.people["gridworker"]]  # someone there with a login
+        path = f"/people/{person['id']}/account/{action}"
+        return [
+            Attempt(
+                f"a grid worker's login there ({action})",
+                path,
+                a.paths["grid"],
+                get(w, f"/people/{person['id']}", "account_disabled"),
+                {},
+            )
+        ]
+
+    return attempts_for
+
+
+attempts("POST", "/people/<int:person_id>/account/disable")(_account_switch("disable"))
+attempts("POST", "/people/<int:person_id>/account/enable")(_account_switch("enable"))
+
+
 @attempts("POST", "/households")
 def _(w, a):
     body = {"code": uid("EH"), "grid_id": a.grid, "address": "越权路 2 号", "head_name": "新户"}
