@@ -88,11 +88,23 @@ class Env:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        password = self.shared.setdefault("passwords", {}).get(username, password)
         r = self.http.post(
             self.base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
         )
         assert r.status_code == 200, (username, r.text)
-        self.tokens[username] = r.json()["token"]
+        token = r.json()["token"]
+        if r.json().get("must_change_password"):  # a granted login: its first use sets a password
+            changed = self.http.post(
+                self.base + "/api/v1/auth/password",
+                json={"old_password": password, "new_password": "Tbl#" + password + "9q"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert changed.status_code == 200, (username, changed.text)
+            token = changed.json()["token"]
+            self.shared["passwords"][username] = "Tbl#" + password + "9q"  # the next login uses it
+        self.tokens[username] = token
         self.me[username] = r.json()["actor"]
         return self.tokens[username]
 
