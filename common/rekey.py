@@ -66,3 +66,19 @@ def reseal(conn, name: str, columns: tuple[str, ...], indexes: dict[str, str], m
 def reseal_all(conn, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]], mode: str = "seal") -> dict:
     """`reseal` each table of a service's SEALED_COLUMNS; {table: rows changed}."""
     return {name: reseal(conn, name, cols, idx, mode) for name, (cols, idx) in spec.items()}
+
+
+def stale(conn, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]]) -> dict:
+    """{table: values not sealed under the active key id and cipher}: zero everywhere means
+    the older keys may leave GOV_FIELD_KEYS."""
+    active = (crypto.cipher_name(), crypto.keyring().active)
+    counts = {}
+    for name, (columns, _) in spec.items():
+        t = table(name, *(column(c) for c in columns))
+        counts[name] = sum(
+            1
+            for row in conn.execute(select(t)).yield_per(BATCH)
+            for value in row
+            if value is not None and not (crypto.is_sealed(value) and crypto.sealed_with(value) == active)
+        )
+    return counts

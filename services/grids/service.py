@@ -7,11 +7,13 @@ from datetime import datetime
 
 from nameko.rpc import rpc
 
+from common import crypto
 from common.config import is_production
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
+from common.preflight import Preflight
 from services.grids import commands, importing, queries
 from services.grids.demo import DEMO_PASSWORD
 from services.grids.domain import Actor, Level, LinkKind, Role, may
@@ -32,6 +34,7 @@ class GridsService:
     name = "grids"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
+    preflight = Preflight(crypto.ensure_configured)  # production refuses to start without keys
 
     @rpc
     def ping(self) -> str:
