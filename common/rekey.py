@@ -39,7 +39,6 @@ def reseal(conn, name: str, columns: tuple[str, ...], indexes: dict[str, str], m
         raise ValueError(mode)
     index_cols = tuple(indexes.values()) if mode == "seal" else ()
     t = table(name, column("id"), *(column(c) for c in columns + index_cols))
-    active = (crypto.cipher_name(), crypto.keyring().active)
     changed, last = 0, None
     while True:
         query = select(t).order_by(t.c.id).limit(BATCH)
@@ -48,6 +47,7 @@ def reseal(conn, name: str, columns: tuple[str, ...], indexes: dict[str, str], m
         rows = conn.execute(query).mappings().all()
         if not rows:
             return changed
+        active = (crypto.cipher_name(), crypto.keyring().active)  # keys only once there are rows
         last = rows[-1]["id"]
         updates = []
         for row in rows:

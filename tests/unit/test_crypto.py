@@ -13,25 +13,7 @@ from common import config, crypto, keys
 
 K1 = base64.b64encode(b"\x01" * 16).decode()
 K2 = base64.b64encode(b"\x02" * 16).decode()
-INDEX = base64.b64encode(b"\x03" * 32).decode()
-
-
-@pytest.fixture
-def field_keys(monkeypatch):
-    def use(spec=f"k1:{K1}", active="k1", cipher="sm4", hash_alg="sm3", index=INDEX):
-        for name, value in (
-            ("GOV_FIELD_KEYS", spec),
-            ("GOV_FIELD_KEY_ID", active),
-            ("GOV_FIELD_CIPHER", cipher),
-            ("GOV_HASH", hash_alg),
-            ("GOV_BLIND_INDEX_KEY", index),
-        ):
-            monkeypatch.setenv(name, value) if value is not None else monkeypatch.delenv(name, raising=False)
-        crypto.reset()
-
-    use()
-    yield use
-    crypto.reset()
+# the field_keys fixture (tests/conftest.py) starts with k1 = K1 and the blind-index key 0x03…
 
 
 def test_sm3_known_answer_and_sha256():
