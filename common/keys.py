@@ -98,3 +98,14 @@ def load() -> Keyring:
     if len(index_key) < 16:
         raise RuntimeError("GOV_BLIND_INDEX_KEY must be at least 16 bytes")
     return Keyring(keys, active, index_key)
+
+
+def as_env(ring: Keyring) -> dict[str, str]:
+    """The settings that give another process these keys (a test's platform processes read
+    what the test itself sealed)."""
+    b64 = lambda key: base64.b64encode(key).decode()  # noqa: E731
+    return {
+        "GOV_FIELD_KEYS": ",".join(f"{kid}:{b64(key)}" for kid, key in ring.keys.items()),
+        "GOV_FIELD_KEY_ID": ring.active,
+        "GOV_BLIND_INDEX_KEY": b64(ring.index_key),
+    }
