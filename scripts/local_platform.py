@@ -14,6 +14,7 @@ import uuid
 
 import requests
 
+from common import crypto, keys
 from services.grids.demo import DEMO_PASSWORD
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,7 +31,8 @@ RPC_TIMEOUT = 2
 def process_env(amqp_uri: str, var_dir, **settings: str) -> dict:
     """The environment of a platform process started from this checkout for a test or a
     benchmark: this code on the path, test mode, its own broker vhost and var/ folder, and
-    `settings` (database URLs, the web address, …) on top."""
+    `settings` (database URLs, the web address, …) on top. The field keys are this process's,
+    so the platform reads what the caller sealed (a seeded county, say)."""
     return {
         **os.environ,
         "PYTHONPATH": ROOT,
@@ -38,6 +40,7 @@ def process_env(amqp_uri: str, var_dir, **settings: str) -> dict:
         "AMQP_URI": amqp_uri,
         "GOV_ENV": "test",
         "GOV_VAR_DIR": str(var_dir),
+        **keys.as_env(crypto.keyring()),
         **settings,
     }
 

@@ -31,7 +31,10 @@ def main() -> int:
         counts = seed_demo(uow, hasher.hash(DEMO_PASSWORD))
         uow.commit()
     print("demo: seeded " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    print(f"demo accounts (password {DEMO_PASSWORD}): " + ", ".join(a["username"] for a in DEMO_ACCOUNTS))
+    print(
+        "demo accounts (the demo password is in README.md): "
+        + ", ".join(a["username"] for a in DEMO_ACCOUNTS)
+    )
     return 0
 
 

@@ -80,3 +80,29 @@ def service_config(vhost):
         return config
 
     return make
+
+
+@pytest.fixture
+def field_keys(monkeypatch):
+    """Field-cipher settings for one test: `field_keys(spec=…, active=…, cipher=…, hash_alg=…)`
+    sets them (None unsets) and forgets the loaded keys; the defaults are one SM4 key `k1`."""
+    import base64
+
+    from common import crypto
+
+    k1, index = base64.b64encode(b"\x01" * 16).decode(), base64.b64encode(b"\x03" * 32).decode()
+
+    def use(spec=f"k1:{k1}", active="k1", cipher="sm4", hash_alg="sm3", index=index):
+        for name, value in (
+            ("GOV_FIELD_KEYS", spec),
+            ("GOV_FIELD_KEY_ID", active),
+            ("GOV_FIELD_CIPHER", cipher),
+            ("GOV_HASH", hash_alg),
+            ("GOV_BLIND_INDEX_KEY", index),
+        ):
+            monkeypatch.setenv(name, value) if value is not None else monkeypatch.delenv(name, raising=False)
+        crypto.reset()
+
+    use()
+    yield use
+    crypto.reset()

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.events import utcnow
+from common.sealed import BlindIndex, Sealed, keep_blind_index
 from common.storage import OutboxMixin, ProcessedEventMixin
 
 
@@ -61,8 +62,10 @@ class Person(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    # phone and ID number are sealed at rest (common.sealed); phone_bidx finds a phone
+    phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    phone_bidx: Mapped[str | None] = mapped_column(BlindIndex(), nullable=True, index=True)
+    id_number: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
     roles: Mapped[list] = mapped_column(JSON, default=list)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), nullable=True)
@@ -141,7 +144,8 @@ class Household(Base):
     grid_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     address: Mapped[str] = mapped_column(String(200))
     head_name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    phone_bidx: Mapped[str | None] = mapped_column(BlindIndex(), nullable=True, index=True)
 
 
 class Resident(Base):
@@ -151,8 +155,20 @@ class Resident(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))
     relation: Mapped[str] = mapped_column(String(20), default="户主")
-    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+    phone_bidx: Mapped[str | None] = mapped_column(BlindIndex(), nullable=True, index=True)
+    id_number: Mapped[str | None] = mapped_column(Sealed(), nullable=True)
+
+
+for _model in (Person, Household, Resident):
+    keep_blind_index(_model.phone, "phone_bidx")
+
+# What common.rekey seals, opens and rotates in this database: table -> (columns, blind indexes)
+SEALED_COLUMNS = {
+    "people": (("phone", "id_number"), {"phone": "phone_bidx"}),
+    "households": (("phone",), {"phone": "phone_bidx"}),
+    "residents": (("phone", "id_number"), {"phone": "phone_bidx"}),
+}
 
 
 class Link(Base):

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
+from common.crypto import blind_index, seal
 from common.storage import copy_rows, raw_connection
 from services.grids.demo import COUNTY_DEPARTMENTS, TOWNSHIP_PLATFORM, id_check_digit
 from services.grids.domain import Level, LinkKind, Role, child_path
@@ -425,6 +426,11 @@ def build(scale: Scale, seed: int = 2026) -> tuple[County, dict[str, list[tuple]
     return c, rows
 
 
+def _sealed(row: tuple, *positions: int) -> tuple:
+    """The row with its phone and ID number fields sealed: COPY bypasses the column type."""
+    return tuple(seal(v) if i in positions else v for i, v in enumerate(row))
+
+
 def load(engine, scale: Scale, password_hash: str, seed: int = 2026) -> County:
     """Build the county and COPY it into the (empty, migrated) grids database at `engine`."""
     with engine.connect() as conn:
@@ -461,20 +467,24 @@ def load(engine, scale: Scale, password_hash: str, seed: int = 2026) -> County:
                 "active",
                 "created_at",
                 "failed_logins",
+                "phone_bidx",
             ],
-            (r + ((password_hash if r[9] else None), True, now, 0) for r in rows["people"]),
+            (
+                _sealed(r, 3, 4) + ((password_hash if r[9] else None), True, now, 0, blind_index(r[3]))
+                for r in rows["people"]
+            ),
         )
         copy_rows(
             cur,
             Household.__tablename__,
-            ["id", "code", "grid_id", "address", "head_name", "phone"],
-            rows["households"],
+            ["id", "code", "grid_id", "address", "head_name", "phone", "phone_bidx"],
+            (_sealed(r, 5) + (blind_index(r[5]),) for r in rows["households"]),
         )
         copy_rows(
             cur,
             Resident.__tablename__,
-            ["id", "household_id", "name", "relation", "phone", "id_number"],
-            rows["residents"],
+            ["id", "household_id", "name", "relation", "phone", "id_number", "phone_bidx"],
+            (_sealed(r, 4, 5) + (blind_index(r[4]),) for r in rows["residents"]),
         )
         copy_rows(
             cur,

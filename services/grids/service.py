@@ -7,10 +7,12 @@ from datetime import datetime
 
 from nameko.rpc import rpc
 
+from common import crypto
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
 from common.db import Database
 from common.errors import DomainError, not_found
+from common.preflight import Preflight
 from services.grids import commands, credentials, importing, queries
 from services.grids.account_entrypoints import AccountEntrypoints
 from services.grids.audit_entrypoints import AuditEntrypoints
@@ -32,6 +34,7 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
     name = "grids"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
+    preflight = Preflight(crypto.ensure_configured)  # production refuses to start without keys
 
     @rpc
     def ping(self) -> str:

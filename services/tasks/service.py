@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy, rpc
 
+from common import crypto
 from common.db import Database
+from common.preflight import Preflight
+from services.tasks.fieldwork import sms
 from services.tasks.fieldwork.entrypoints import FieldworkEntrypoints
 from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
@@ -27,6 +30,8 @@ class TasksService(
     name = "tasks"
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
+    # production refuses to start without field keys, or with the demo SMS outbox
+    preflight = Preflight(crypto.ensure_configured, sms.ensure_real_sender_in_production)
     # look-ups in the org (who is responsible, subtrees); always through common.remote.call
     grids = RpcProxy("grids")
     # jieba for content screening, loaded when the container starts (not at import)

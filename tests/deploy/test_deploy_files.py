@@ -216,11 +216,15 @@ def test_containers_use_the_configmap_and_secret():
         return {var["name"] for var in container.get("env", [])}
 
     # Each process gets only the secrets it needs.
+    field_keys = {"GOV_FIELD_KEYS", "GOV_FIELD_KEY_ID", "GOV_BLIND_INDEX_KEY"}  # grids and tasks seal PII
     for service in SERVICES:
-        assert env_names(service) == {f"{service.upper()}_DATABASE_URL"}
+        sealing = field_keys if service in ("grids", "tasks") else set()
+        assert env_names(service) == {f"{service.upper()}_DATABASE_URL"} | sealing
     assert env_names("gateway") == {"GOV_JWT_SECRET"}
     (job_name,) = objects("Job")
-    assert env_names(job_name, "Job") == {f"{service.upper()}_DATABASE_URL" for service in SERVICES}
+    assert (
+        env_names(job_name, "Job") == {f"{service.upper()}_DATABASE_URL" for service in SERVICES} | field_keys
+    )
 
 
 def test_gateway_probes_and_service():

@@ -87,6 +87,29 @@ def test_demo_accounts_sign_in_and_see_their_scope(demo):
     assert [n["level"] for n in tree] == ["township"]
 
 
+def test_copied_phones_and_id_numbers_rest_sealed(demo):
+    """COPY bypasses the column type: the loader seals and indexes what it writes itself."""
+    from common import crypto
+    from services.grids import models
+    from tests.conftest import make_uow_factory
+
+    urls, _ = demo
+    engine = make_engine(urls["grids"])
+    with engine.connect() as conn:
+        people = conn.execute(
+            text("SELECT id, phone, id_number, phone_bidx FROM people ORDER BY id LIMIT 50")
+        ).all()
+        households = conn.execute(text("SELECT phone FROM households WHERE phone IS NOT NULL LIMIT 50")).all()
+    engine.dispose()
+    assert people and households
+    cells = [c for row in people for c in row[1:3]] + [h.phone for h in households]
+    assert all(crypto.is_sealed(c) for c in cells), cells[:3]
+    with make_uow_factory(urls["grids"], models)() as u:
+        person = u.session.get(models.Person, people[0].id)
+        assert person.phone.isdigit() and len(person.phone) == 11 and len(person.id_number) == 18
+        assert people[0].phone_bidx == crypto.blind_index(person.phone)
+
+
 def test_tasks_and_scoring_agree(demo):
     urls, report = demo
     tasks = make_engine(urls["tasks"], pool_size=1)

@@ -2,10 +2,12 @@
 those entitled or present, attendance lists, posting periods, dates before the step opened
 or in the future, template validation, and the hash chain's verification."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common import crypto
 from services.tasks.procedures import domain
 from services.tasks.procedures.templates_default import default_templates
 
@@ -161,12 +163,14 @@ def test_template_validation_refuses_inconsistent_steps():
 # -- the chain -------------------------------------------------------------------------------
 
 
-def chain(n: int) -> list[domain.Link]:
+def chain(n: int, algs: tuple[str, ...] = ("sha256",)) -> list[domain.Link]:
+    """n links; link i hashed with algs[i-1] (the last one repeats)."""
     links, prev = [], domain.GENESIS
     for i in range(1, n + 1):
         content = f'{{"n":{i}}}'
-        h = domain.entry_hash(prev, content)
-        links.append(domain.Link(i, i, content, content, prev, h))
+        alg = algs[min(i, len(algs)) - 1]
+        h = domain.entry_hash(prev, content, alg)
+        links.append(domain.Link(i, i, content, content, prev, h, alg))
         prev = h
     return links
 
@@ -221,3 +225,22 @@ def test_unchained_rows_after_the_chain_started_are_refused():
 def test_bidding_closes_at_the_deadline():
     assert domain.bidding_open(OPENED, OPENED) is True
     assert domain.bidding_open(OPENED, OPENED + timedelta(microseconds=1)) is False
+
+
+def test_sm3_chains_and_chains_that_switched_digest_verify():
+    sm3 = chain(4, ("sm3",))
+    assert sm3[0].hash == crypto.chain_hash(domain.GENESIS, '{"n":1}', "sm3") != chain(1)[0].hash
+    assert domain.verify_chain(sm3, sm3[-1].hash, 4) is None
+    # begun under SHA-256, switched to SM3 (GOV_HASH) mid-chain: each row checks with its own
+    mixed = chain(4, ("sha256", "sha256", "sm3"))
+    assert [link.alg for link in mixed] == ["sha256", "sha256", "sm3", "sm3"]
+    assert domain.verify_chain(mixed, mixed[-1].hash, 4) is None
+    # rows from before the digest was recorded (alg None) are SHA-256
+    legacy = [dataclasses.replace(link, alg=None) for link in chain(2)]
+    assert domain.verify_chain(legacy, legacy[-1].hash, 2) is None
+
+
+def test_a_relabelled_digest_is_a_hash_mismatch():
+    links = chain(3, ("sm3",))
+    links[1] = dataclasses.replace(links[1], alg="sha256")
+    assert domain.verify_chain(links, links[-1].hash, 3) == {"id": 2, "seq": 2, "reason": "hash_mismatch"}

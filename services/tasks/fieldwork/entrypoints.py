@@ -19,6 +19,7 @@ from sqlalchemy import select
 from common.consumer import on_event
 from common.contracts import fieldwork as contracts
 from common.contracts.base import load, schema
+from common.crypto import blind_index
 from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
@@ -386,9 +387,10 @@ class FieldworkEntrypoints:
         now = utcnow()
         with self.db() as uow:
             commands.attempts_left(uow.session, "mailbox", client or "unknown", now, 5, 60)
-            commands.attempts_left(uow.session, "mailbox", data["phone"], now, 3, 60)
+            phone_key = blind_index(data["phone"])  # counted per phone without storing it
+            commands.attempts_left(uow.session, "mailbox", phone_key, now, 3, 60)
             commands.count_attempt(uow.session, "mailbox", client or "unknown", now, 60)
-            commands.count_attempt(uow.session, "mailbox", data["phone"], now, 60)
+            commands.count_attempt(uow.session, "mailbox", phone_key, now, 60)
             contact = self._contacts(uow, [data["grid_id"]])[data["grid_id"]]
             request = {**data, "kind": "text"}
             if upload is not None:

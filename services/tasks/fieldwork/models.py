@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.events import utcnow
+from common.sealed import Sealed
 from common.storage import BigIntPK
 from services.tasks.models import Base
 
@@ -170,7 +171,7 @@ class Matter(Base):
     household_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reporter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    reporter_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reporter_phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)  # sealed at rest
     handler_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     attachment_ids: Mapped[list] = mapped_column(JSON, default=list)
@@ -262,3 +263,7 @@ class Settings(Base):
     completion_rate_end: Mapped[float] = mapped_column(Float, default=0.8)
     updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# What common.rekey seals, opens and rotates in the tasks database: table -> (columns, blind indexes)
+SEALED_COLUMNS = {"fw_matters": (("reporter_phone",), {})}

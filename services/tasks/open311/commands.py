@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from common.crypto import blind_index
 from common.errors import DomainError
 from common.scope import Actor
 from services.tasks.fieldwork import commands as fieldwork
@@ -53,9 +54,10 @@ def grid_of(actor: Actor | None, data: dict) -> int:
 def limit_anonymous(session, client: str, phone: str, now: datetime) -> None:
     """Like the public mailbox: a few per client address and per phone each hour; counted first."""
     fieldwork.attempts_left(session, "open311", client, now, PUBLIC_PER_CLIENT, WINDOW_MINUTES)
-    fieldwork.attempts_left(session, "open311", phone, now, PUBLIC_PER_PHONE, WINDOW_MINUTES)
+    phone_key = blind_index(phone)  # counted per phone without storing it
+    fieldwork.attempts_left(session, "open311", phone_key, now, PUBLIC_PER_PHONE, WINDOW_MINUTES)
     fieldwork.count_attempt(session, "open311", client, now, WINDOW_MINUTES)
-    fieldwork.count_attempt(session, "open311", phone, now, WINDOW_MINUTES)
+    fieldwork.count_attempt(session, "open311", phone_key, now, WINDOW_MINUTES)
 
 
 def _staff_text(data: dict, service: domain.Service, matter_name: str | None) -> str:

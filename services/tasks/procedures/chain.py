@@ -1,5 +1,7 @@
 """The hash chain every ledger row joins: per (ledger, village), each row carries the hash
-of the previous row and `sha256(prev_hash + content)` of its own canonical content.
+of the previous row and `hash(prev_hash + content)` of its own canonical content, with the
+digest GOV_HASH names (SM3 by default, SHA-256 the alternative). Each row records its
+digest in `hash_alg`, so a chain begun under one still verifies after switching.
 
 `link()` is called by each ledger's writer in the writer's own unit of work, just before
 its rows are inserted. It locks the chain heads it touches (INSERT … ON CONFLICT DO
@@ -15,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from common.crypto import hash_algorithm
 from common.events import utcnow
 from services.tasks.procedures import domain
 from services.tasks.procedures.models import LedgerHead
@@ -27,9 +30,10 @@ def _insert(session):
 
 
 def link(session, ledger: str, rows: list[dict], now: datetime | None = None) -> list[dict]:
-    """Give each row (with `org_path` and `content`) its chain, seq, prev_hash and hash."""
+    """Give each row (with `org_path` and `content`) its chain, seq, prev_hash, hash and hash_alg."""
     if not rows:
         return rows
+    alg = hash_algorithm()
     for row in rows:
         row["chain"] = domain.chain_key(row["org_path"])
     chains = sorted({row["chain"] for row in rows})
@@ -52,7 +56,8 @@ def link(session, ledger: str, rows: list[dict], now: datetime | None = None) ->
         head = heads[row["chain"]]
         row["chain_seq"] = head[0] + 1
         row["prev_hash"] = head[1]
-        row["hash"] = domain.entry_hash(head[1], row["content"])
+        row["hash"] = domain.entry_hash(head[1], row["content"], alg)
+        row["hash_alg"] = alg
         head[0], head[1] = row["chain_seq"], row["hash"]
     at = now or utcnow()
     session.execute(

@@ -4,12 +4,12 @@ of the ledgers, and the project board's deadlines."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from common.contracts.procedures import EVIDENCE_KINDS
+from common.crypto import chain_hash
 
 GENESIS = "0" * 64
 
@@ -196,8 +196,9 @@ def chain_key(org_path: str) -> str:
     return "/" + "/".join(parts[:3]) + "/" if parts else "/"
 
 
-def entry_hash(prev_hash: str, content: str) -> str:
-    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+def entry_hash(prev_hash: str, content: str, alg: str = "sha256") -> str:
+    """hash(prev_hash ‖ content) with the digest the row records (SM3 or SHA-256)."""
+    return chain_hash(prev_hash, content, alg)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ class Link:
     recomputed: str  # the canonical content rebuilt from the row's columns
     prev_hash: str | None
     hash: str | None
+    alg: str | None = "sha256"  # the row's recorded digest; rows from before SM3 have none
 
 
 BREAK_LABELS = {
@@ -238,7 +240,7 @@ def verify_chain(links: list[Link], head_hash: str | None, head_seq: int | None)
             return {"id": link.id, "seq": link.seq, "reason": "content_mismatch"}
         if link.prev_hash != prev:
             return {"id": link.id, "seq": link.seq, "reason": "prev_mismatch"}
-        if entry_hash(link.prev_hash, link.content) != link.hash:
+        if entry_hash(link.prev_hash, link.content, link.alg or "sha256") != link.hash:
             return {"id": link.id, "seq": link.seq, "reason": "hash_mismatch"}
         prev = link.hash
         expected_seq += 1

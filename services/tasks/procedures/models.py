@@ -168,6 +168,8 @@ class LedgerEntry(Base):
     chain_seq: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # sm3 | sha256, the digest `hash` was made with (common.crypto); null on older rows: sha256
+    hash_alg: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class LedgerHead(Base):

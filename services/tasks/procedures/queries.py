@@ -278,7 +278,7 @@ def verify(session: Session, actor: Actor, q: dict) -> dict:
         by_chain: dict[str, list[domain.Link]] = {}
         for e in chain_rows(session, ledger, actor, village_id):
             by_chain.setdefault(e.chain, []).append(
-                domain.Link(e.id, e.chain_seq, e.content, content_of(e), e.prev_hash, e.hash)
+                domain.Link(e.id, e.chain_seq, e.content, content_of(e), e.prev_hash, e.hash, e.hash_alg)
             )
             rows += 1
         for key in sorted(set(by_chain) | set(heads)):

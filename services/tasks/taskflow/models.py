@@ -201,6 +201,8 @@ class LedgerEntry(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # sm3 | sha256, the digest `hash` was made with (common.crypto); null on older rows: sha256
+    hash_alg: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 @event.listens_for(Session, "before_flush")
