@@ -106,6 +106,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "没有这个辖区:{jurisdiction}",
         "Unknown jurisdiction {jurisdiction}",
     ),
+    "outbound_target_refused": (
+        422,
+        "不允许向该地址发送:{reason}",
+        "Outbound calls to this address are refused: {reason_en}",
+    ),
 }
 
 
