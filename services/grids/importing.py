@@ -25,11 +25,11 @@ from pathlib import PurePath
 from typing import Any, ClassVar
 
 import openpyxl
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from common import xlsx
 from common.db import UnitOfWork
 from common.events import DomainEvent
 from services.grids.domain import (
@@ -795,22 +795,13 @@ def run_import(uow: UnitOfWork, kind: str, filename: str, content: bytes) -> Imp
 def template_xlsx(kind: str) -> bytes:
     """An empty workbook with the kind's headers (text-formatted columns) and a notes sheet."""
     cls = _importer(kind)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = cls.label
-    sheet.append([column.header for column in cls.columns])
-    sheet.freeze_panes = "A2"
+    book = xlsx.new_workbook()
+    sheet = xlsx.add_sheet(book, cls.label, [column.header for column in cls.columns], [])
     for index, column in enumerate(cls.columns, start=1):
         letter = get_column_letter(index)
-        sheet[f"{letter}1"].font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(14, len(column.header) * 3)
         sheet.column_dimensions[letter].number_format = "@"  # codes and phones stay text
-    notes = book.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "说明"])
-    for column in cls.columns:
-        notes.append([column.header, "必填" if column.required else "选填", column.hint])
-    notes.append([])
-    notes.append(["只读取第一个工作表;表头必须在第一行;重复导入同一文件不会产生重复数据。"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    notes = [[column.header, "必填" if column.required else "选填", column.hint] for column in cls.columns]
+    notes += [[], ["只读取第一个工作表;表头必须在第一行;重复导入同一文件不会产生重复数据。"]]
+    xlsx.add_sheet(book, "填写说明", ["列名", "是否必填", "说明"], notes)
+    return xlsx.to_bytes(book)
