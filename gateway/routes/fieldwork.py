@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from common.contracts import fieldwork as f
 from common.remote import call
+from gateway.downloads import file_headers
 from gateway.http import route
 
 TAG = "fieldwork"
@@ -310,7 +311,7 @@ class FieldworkRoutes:
         return Response(
             base64.b64decode(found["content_b64"]),
             mimetype=found["content_type"],
-            headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+            headers=file_headers(found["content_type"], found.get("filename"), f"attachment-{attachment_id}"),
         )
 
     # -- alerts, settings, statistics -------------------------------------------------

@@ -26,6 +26,8 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
         PYTHONWARNINGS="ignore::DeprecationWarning",
         WEB_SERVER_ADDRESS=f"127.0.0.1:{port}",
         GOV_RPC_TIMEOUT=str(RPC_TIMEOUT),
+        # webhooks in these tests go to 127.0.0.1 only; loopback is refused unless listed
+        GOV_OUTBOUND_ALLOW_CIDRS="127.0.0.1/32",
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
         **(extra_env or {}),
     )
