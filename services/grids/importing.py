@@ -24,13 +24,13 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any, ClassVar
 
-import openpyxl
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from common import xlsx
+from common import uploads, xlsx
 from common.db import UnitOfWork
+from common.errors import DomainError
 from common.events import DomainEvent
 from services.grids.domain import (
     LEVEL_LABELS,
@@ -109,12 +109,9 @@ def _read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[in
 
 def _xlsx_cells(content: bytes) -> list[list[str]]:
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+        return uploads.xlsx_rows(content, _cell_text)  # size-checked, parsed off the hub
+    except DomainError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged workbook fails in many different ways
         raise ImportUnreadable("不是有效的 .xlsx 文件,请用 Excel 重新保存后再试") from exc
 
@@ -129,6 +126,7 @@ def _csv_cells(content: bytes) -> list[list[str]]:
             continue
     else:
         raise ImportUnreadable("CSV 文件编码无法识别,请保存为 UTF-8 或 GBK 编码")
+    uploads.check_lines(text)
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:

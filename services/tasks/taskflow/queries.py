@@ -3,14 +3,12 @@ query per list (plus one count), never one query per row."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
-from openpyxl import load_workbook
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from common import xlsx
+from common import uploads, xlsx
 from common.errors import DomainError
 from common.scope import Actor
 from common.storage import in_scope, paginate
@@ -114,11 +112,11 @@ def _split(text) -> list[str]:
 def parse_catalogue_xlsx(content: bytes) -> tuple[list[dict], list[dict]]:
     """Rows of a catalogue workbook (Chinese headers as exported), and row errors."""
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = uploads.xlsx_rows(content)  # size-checked, parsed off the hub
+    except DomainError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same answer
         raise DomainError("import_unreadable", {"detail": "不是有效的 .xlsx 文件"}) from exc
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
     if not rows:
         raise DomainError("import_unreadable", {"detail": "文件是空的"})
     header = [str(h or "").strip() for h in rows[0]]
