@@ -24,6 +24,7 @@ from urllib3.exceptions import (
 )
 
 from common import egress
+from common.config import env
 
 log = logging.getLogger(__name__)
 MAX_REPLY = 64 * 1024  # enough for a robot's JSON answer; nobody needs more of a reply
@@ -51,7 +52,8 @@ def _pool(target: egress.Target, timeout: float) -> urllib3.HTTPConnectionPool:
         server_hostname=target.host,
         assert_hostname=target.host,
         cert_reqs="CERT_REQUIRED",
-        ca_certs=certifi.where(),
+        # a government network's own CA, else the public ones
+        ca_certs=env("GOV_OUTBOUND_CA_BUNDLE") or certifi.where(),
         **kwargs,
     )
 

@@ -3,15 +3,21 @@
 connection goes to the address checked, the name stays in the Host header, redirects are
 not followed, and failures are logged as generic outcomes."""
 
+import json
+import os
 import socket
+import ssl
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import eventlet
 import pytest
 
 from common import egress_http
-from scripts.local_platform import free_port
+from scripts.local_platform import ROOT, free_port
 from tests.fake_resolver import FakeResolver
 
 
@@ -141,3 +147,77 @@ def test_only_the_head_of_a_huge_reply_is_read(resolver, servers):
     hook = servers(reply(200, b"x" * (egress_http.MAX_REPLY * 4)))
     got = egress_http.send(f"http://127.0.0.1:{hook.port}/in", b"{}", {})
     assert got.status == 200 and len(got.body) == egress_http.MAX_REPLY
+
+
+def certificate(tmp_path, name: str) -> tuple[str, str]:
+    """A self-signed certificate for `name` (its own CA), made with the openssl CLI."""
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+CLIENT = """
+import json, socket, sys
+from tests.fake_resolver import FakeResolver
+resolver = FakeResolver()
+resolver.answers.update(json.loads(sys.argv[2]))
+socket.getaddrinfo = resolver
+from common import egress_http
+try:
+    got = egress_http.send(sys.argv[1], b"{}", {})
+    print(json.dumps({"status": got.status, "body": got.body.decode()}))
+except egress_http.SendFailed as failed:
+    print(json.dumps({"outcome": failed.outcome}))
+"""
+
+
+def send_from_a_plain_process(url: str, answers: dict, env: dict) -> dict:
+    """The request from a process without eventlet: pytest's plugins import ssl before
+    conftest patches it, which breaks urllib3's TLS in this one (not in a service)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CLIENT, url, json.dumps(answers)],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": ROOT, "GOV_OUTBOUND_ALLOW_CIDRS": "127.0.0.1/32", **env},
+    )
+    while proc.poll() is None:  # let the green server answer meanwhile
+        eventlet.sleep(0.05)
+    return json.loads(proc.stdout.read())
+
+
+def test_https_checks_the_certificate_against_the_name_while_connecting_to_the_address(servers, tmp_path):
+    cert, key = certificate(tmp_path, "hooks.county.gov.cn")
+    hook = servers(reply(200, b"ok"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    hook.http.socket = context.wrap_socket(hook.http.socket, server_side=True)
+    answers = {"hooks.county.gov.cn": ["127.0.0.1"], "other.county.gov.cn": ["127.0.0.1"]}
+    url = f"https://hooks.county.gov.cn:{hook.port}/in"
+
+    assert send_from_a_plain_process(url, answers, {}) == {"outcome": "TLS error"}  # no public CA signed it
+    own_ca = {"GOV_OUTBOUND_CA_BUNDLE": cert}  # the deployment's own CA
+    assert send_from_a_plain_process(url, answers, own_ca) == {"status": 200, "body": "ok"}
+    assert hook.requests[-1]["headers"]["Host"] == f"hooks.county.gov.cn:{hook.port}"
+    other = f"https://other.county.gov.cn:{hook.port}/in"  # same address, a name the certificate lacks
+    assert send_from_a_plain_process(other, answers, own_ca) == {"outcome": "TLS error"}
+    assert len(hook.requests) == 1
