@@ -24,7 +24,7 @@ from tests.fake_resolver import FakeResolver
 class Server:
     """A local endpoint; `answer(handler)` writes the reply, every request is recorded."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, host="127.0.0.1"):
         self.requests: list[dict] = []
         server = self
 
@@ -39,7 +39,8 @@ class Server:
             def log_message(self, *args):
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.http = type("Http", (ThreadingHTTPServer,), {"address_family": family})((host, 0), Handler)
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
@@ -70,8 +71,8 @@ def resolver(monkeypatch):
 def servers():
     started: list[Server] = []
 
-    def start(answer) -> Server:
-        started.append(Server(answer))
+    def start(answer, host="127.0.0.1") -> Server:
+        started.append(Server(answer, host))
         return started[-1]
 
     yield start
@@ -92,6 +93,19 @@ def test_the_request_goes_to_the_checked_address_with_the_name_as_host(resolver,
     )
     # the name is resolved once, by the check; the connection is made to the literal address
     assert resolver.calls == ["hooks.county.gov.cn", "127.0.0.1"]
+
+
+def test_an_ipv6_address_is_pinned_too(resolver, servers, monkeypatch):
+    monkeypatch.setenv("GOV_OUTBOUND_ALLOW_CIDRS", "::1/128")
+    hook = servers(reply(204), host="::1")
+    resolver.answers["v6.county.gov.cn"] = ["::1"]
+    assert egress_http.send(f"http://v6.county.gov.cn:{hook.port}/in", b"{}", {}).status == 204
+    assert hook.requests[0]["headers"]["Host"] == f"v6.county.gov.cn:{hook.port}"
+    assert egress_http.send(f"http://[::1]:{hook.port}/in", b"{}", {}).status == 204
+    assert hook.requests[1]["headers"]["Host"] == f"[::1]:{hook.port}"
+    with pytest.raises(egress_http.SendFailed) as failed:  # IPv4 loopback is not on this list
+        egress_http.send(f"http://127.0.0.1:{hook.port}/in", b"{}", {})
+    assert failed.value.outcome == "target refused: loopback address"
 
 
 def test_a_name_that_now_resolves_inside_is_refused_before_connecting(resolver, servers, monkeypatch):
