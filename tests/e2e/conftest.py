@@ -64,7 +64,10 @@ def platform_pg(vhost, tmp_path, pg_databases):
 def platform_module(vhost, tmp_path_factory, pg_databases):
     """One platform for a whole test module (property-based tests make many requests)."""
     running = start_platform(
-        pg_databases, vhost, tmp_path_factory.mktemp("platform"), {"GOV_LOGIN_PER_MINUTE": "1000"}
+        pg_databases,
+        vhost,
+        tmp_path_factory.mktemp("platform"),
+        {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_IMPORT_MAX_ROWS": "200"},
     )
     try:
         running.wait_ready()
