@@ -117,6 +117,21 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "没有这个辖区:{jurisdiction}",
         "Unknown jurisdiction {jurisdiction}",
     ),
+    "outbound_target_refused": (
+        422,
+        "不允许向该地址发送:{reason}",
+        "Outbound calls to this address are refused: {reason_en}",
+    ),
+    "import_too_large": (
+        413,
+        "导入文件解压后过大(上限 {limit_mb} MB)或压缩比异常,请拆分后再导入",
+        "The import file inflates beyond {limit_mb} MB or compresses suspiciously well; split it",
+    ),
+    "import_too_many_rows": (
+        422,
+        "导入文件超过 {limit} 行,请拆分后再导入",
+        "The import file has more than {limit} rows; split it",
+    ),
 }
 
 

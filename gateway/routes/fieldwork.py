@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from common.contracts import fieldwork as f
 from common.remote import call
+from gateway.downloads import file_headers
 from gateway.http import route
 
 TAG = "fieldwork"
@@ -307,8 +308,11 @@ class FieldworkRoutes:
     @route("GET", "/api/v1/attachments/<int:attachment_id>", summary="下载附件 / an attachment", tag=TAG)
     def attachment(self, request, actor, attachment_id):
         found = call(self.tasks, "tasks", "fieldwork_attachment_get", actor, attachment_id, timeout=30)
-        # no-store and nosniff come from gateway.headers, as on every API answer
-        return Response(base64.b64decode(found["content_b64"]), mimetype=found["content_type"])
+        return Response(
+            base64.b64decode(found["content_b64"]),
+            mimetype=found["content_type"],
+            headers=file_headers(found["content_type"], found.get("filename"), f"attachment-{attachment_id}"),
+        )
 
     # -- alerts, settings, statistics -------------------------------------------------
 

@@ -24,13 +24,13 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import Any, ClassVar
 
-import openpyxl
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from common import uploads, xlsx
 from common.db import UnitOfWork
+from common.errors import DomainError
 from common.events import DomainEvent
 from services.grids.domain import (
     LEVEL_LABELS,
@@ -111,12 +111,9 @@ def _read_table(filename: str, content: bytes) -> tuple[list[str], list[tuple[in
 
 def _xlsx_cells(content: bytes) -> list[list[str]]:
     try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = book.worksheets[0]
-            return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+        return uploads.xlsx_rows(content, _cell_text)  # size-checked, parsed off the hub
+    except DomainError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a damaged workbook fails in many different ways
         raise ImportUnreadable("不是有效的 .xlsx 文件,请用 Excel 重新保存后再试") from exc
 
@@ -131,6 +128,7 @@ def _csv_cells(content: bytes) -> list[list[str]]:
             continue
     else:
         raise ImportUnreadable("CSV 文件编码无法识别,请保存为 UTF-8 或 GBK 编码")
+    uploads.check_lines(text)
     try:
         return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
@@ -879,22 +877,13 @@ def run_import(
 def template_xlsx(kind: str) -> bytes:
     """An empty workbook with the kind's headers (text-formatted columns) and a notes sheet."""
     cls = _importer(kind)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = cls.label
-    sheet.append([column.header for column in cls.columns])
-    sheet.freeze_panes = "A2"
+    book = xlsx.new_workbook()
+    sheet = xlsx.add_sheet(book, cls.label, [column.header for column in cls.columns], [])
     for index, column in enumerate(cls.columns, start=1):
         letter = get_column_letter(index)
-        sheet[f"{letter}1"].font = Font(bold=True)
         sheet.column_dimensions[letter].width = max(14, len(column.header) * 3)
         sheet.column_dimensions[letter].number_format = "@"  # codes and phones stay text
-    notes = book.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "说明"])
-    for column in cls.columns:
-        notes.append([column.header, "必填" if column.required else "选填", column.hint])
-    notes.append([])
-    notes.append(["只读取第一个工作表;表头必须在第一行;重复导入同一文件不会产生重复数据。"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    notes = [[column.header, "必填" if column.required else "选填", column.hint] for column in cls.columns]
+    notes += [[], ["只读取第一个工作表;表头必须在第一行;重复导入同一文件不会产生重复数据。"]]
+    xlsx.add_sheet(book, "填写说明", ["列名", "是否必填", "说明"], notes)
+    return xlsx.to_bytes(book)

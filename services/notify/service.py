@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from common.contracts import notify as contracts
 from common.contracts.base import load, schema
 from common.db import Database
+from common.egress import require_allowed
 from common.errors import DomainError, not_found
 from common.events import DomainEvent, to_cloudevent, utcnow
 from common.remote import call
@@ -291,6 +292,7 @@ class NotifyService:
         who = Actor.from_dict(actor)
         data = load(schema(contracts.SubscriptionCreate), payload)
         org_path = domain.subscription_scope(who, data["org_path"])
+        require_allowed(data["url"])  # checked again at every delivery (DNS may change)
         with self.db() as uow:
             sub = Subscription(
                 name=data["name"],

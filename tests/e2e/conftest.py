@@ -24,6 +24,8 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
         "GOV_RPC_TIMEOUT": str(RPC_TIMEOUT),
+        # webhooks in these tests go to 127.0.0.1 only; loopback is refused unless listed
+        "GOV_OUTBOUND_ALLOW_CIDRS": "127.0.0.1/32",
         **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
     }
     env = process_env(vhost, tmp_path / "var", **settings | (extra_env or {}))  # extra_env wins
@@ -60,7 +62,10 @@ def platform_pg(vhost, tmp_path, pg_databases):
 def platform_module(vhost, tmp_path_factory, pg_databases):
     """One platform for a whole test module (property-based tests make many requests)."""
     running = start_platform(
-        pg_databases, vhost, tmp_path_factory.mktemp("platform"), {"GOV_LOGIN_PER_MINUTE": "1000"}
+        pg_databases,
+        vhost,
+        tmp_path_factory.mktemp("platform"),
+        {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_IMPORT_MAX_ROWS": "200"},
     )
     try:
         running.wait_ready()

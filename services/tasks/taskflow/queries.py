@@ -3,13 +3,12 @@ query per list (plus one count), never one query per row."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from common import uploads, xlsx
 from common.errors import DomainError
 from common.scope import Actor
 from common.storage import contains_text, in_scope, paginate
@@ -92,30 +91,24 @@ _EVIDENCE_OF = {v: k for k, v in domain.EVIDENCE_LABELS.items()}
 
 
 def catalogue_xlsx(session: Session) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "事项清单"
-    ws.append(XLSX_HEADERS)
-    for m in session.scalars(select(Matter).where(Matter.current).order_by(Matter.code)):
-        ws.append(
-            [
-                m.code,
-                m.name,
-                m.category,
-                "、".join(domain.LEVEL_LABELS[x] for x in m.levels),
-                m.department,
-                m.default_days,
-                "是" if m.major else "否",
-                "、".join(domain.EVIDENCE_LABELS[x] for x in m.evidence),
-                m.keywords,
-                m.description,
-                "停用" if m.retired_at else "在用",
-                m.aliases or "",
-            ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    rows = (
+        [
+            m.code,
+            m.name,
+            m.category,
+            "、".join(domain.LEVEL_LABELS[x] for x in m.levels),
+            m.department,
+            m.default_days,
+            "是" if m.major else "否",
+            "、".join(domain.EVIDENCE_LABELS[x] for x in m.evidence),
+            m.keywords,
+            m.description,
+            "停用" if m.retired_at else "在用",
+            m.aliases or "",
+        ]
+        for m in session.scalars(select(Matter).where(Matter.current).order_by(Matter.code))
+    )
+    return xlsx.write_workbook("事项清单", XLSX_HEADERS, rows)
 
 
 def _split(text) -> list[str]:
@@ -128,11 +121,11 @@ def _split(text) -> list[str]:
 def parse_catalogue_xlsx(content: bytes) -> tuple[list[dict], list[dict]]:
     """Rows of a catalogue workbook (Chinese headers as exported), and row errors."""
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = uploads.xlsx_rows(content)  # size-checked, parsed off the hub
+    except DomainError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same answer
         raise DomainError("import_unreadable", {"detail": "不是有效的 .xlsx 文件"}) from exc
-    ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
     if not rows:
         raise DomainError("import_unreadable", {"detail": "文件是空的"})
     header = [str(h or "").strip() for h in rows[0]]
@@ -531,42 +524,36 @@ def ledger_xlsx(session: Session, actor: Actor, village_id: int, month: str) -> 
             select(Task.id, Task.title).where(Task.id.in_({e.task_id for e in rows if e.task_id}))
         ).all()
     )
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"{month}台账"
-    ws.append(
+    header = [
+        "序号",
+        "时间(北京时间)",
+        "任务编号",
+        "任务名称",
+        "办理单编号",
+        "操作",
+        "操作人",
+        "原状态",
+        "新状态",
+        "说明",
+    ]
+    lines = (
         [
-            "序号",
-            "时间(北京时间)",
-            "任务编号",
-            "任务名称",
-            "办理单编号",
-            "操作",
-            "操作人",
-            "原状态",
-            "新状态",
-            "说明",
+            n,
+            (e.at if e.at.tzinfo else e.at.replace(tzinfo=domain.UTC))
+            .astimezone(domain.LOCAL)
+            .strftime("%Y-%m-%d %H:%M:%S"),
+            e.task_id,
+            titles.get(e.task_id, ""),
+            e.assignment_id,
+            domain.ACTION_LABELS.get(e.action, e.action),
+            e.actor_name,
+            _STATUS_LABELS.get(e.from_status, e.from_status or ""),
+            _STATUS_LABELS.get(e.to_status, e.to_status or ""),
+            _describe(e.detail),
         ]
+        for n, e in enumerate(rows, start=1)
     )
-    for n, e in enumerate(rows, start=1):
-        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=domain.UTC)
-        ws.append(
-            [
-                n,
-                at.astimezone(domain.LOCAL).strftime("%Y-%m-%d %H:%M:%S"),
-                e.task_id,
-                titles.get(e.task_id, ""),
-                e.assignment_id,
-                domain.ACTION_LABELS.get(e.action, e.action),
-                e.actor_name,
-                _STATUS_LABELS.get(e.from_status, e.from_status or ""),
-                _STATUS_LABELS.get(e.to_status, e.to_status or ""),
-                _describe(e.detail),
-            ]
-        )
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue(), len(rows)
+    return xlsx.write_workbook(f"{month}台账", header, lines), len(rows)
 
 
 def _describe(detail: dict) -> str:
