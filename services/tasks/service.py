@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy, rpc
 
 from common.db import Database
 from services.tasks.fieldwork.entrypoints import FieldworkEntrypoints
+from services.tasks.figures.entrypoints import FiguresEntrypoints
 from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
 from services.tasks.open311.entrypoints import Open311Entrypoints
@@ -15,7 +16,12 @@ from services.tasks.taskflow.entrypoints import TaskflowEntrypoints
 
 
 class TasksService(
-    TaskflowEntrypoints, FieldworkEntrypoints, ProceduresEntrypoints, Open311Entrypoints, HotspotEntrypoints
+    TaskflowEntrypoints,
+    FieldworkEntrypoints,
+    ProceduresEntrypoints,
+    Open311Entrypoints,
+    HotspotEntrypoints,
+    FiguresEntrypoints,
 ):
     name = "tasks"
 
