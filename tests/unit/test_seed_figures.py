@@ -8,10 +8,10 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from common.xlsx import write_workbook
 from openpyxl import load_workbook
 
 from common.scope import Actor
-from common.xlsx import write_workbook
 from services.tasks import models
 from services.tasks.fieldwork.models import Matter
 from services.tasks.figures import domain
