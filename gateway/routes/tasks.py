@@ -412,3 +412,32 @@ class TaskflowRoutes:
     )
     def stats_villages(self, request, actor, query):
         return call(self.tasks, "tasks", "taskflow_stats_villages", actor, query)
+
+    @route(
+        "GET",
+        "/api/v1/stats/figures",
+        summary="文章口径的治理成效数据 / the figures the articles quote",
+        tag="stats",
+        query=t.FiguresQuery,
+        response=t.Figures,
+        description=(
+            "任一地方(org_unit_id,默认本人所在)、任一时段(from/to,月份 YYYY-MM,默认本年)的:过筛驳回件次、"
+            "下村进社任务及较上期变化、难事办结率与平均办结天数(本期与上期)、小微事项上报率及变化、"
+            "点兵点将解决事项、规范执行的五议两公开与联席会议。上期为紧邻的等长时段。"
+        ),
+    )
+    def stats_figures(self, request, actor, query):
+        return call(self.tasks, "tasks", "seed_figures", actor, query)
+
+    @route(
+        "GET",
+        "/api/v1/stats/figures/export",
+        summary="治理成效数据报表(xlsx)/ the figures as a spreadsheet",
+        tag="stats",
+        query=t.FiguresQuery,
+    )
+    def stats_figures_export(self, request, actor, query):
+        result = call(
+            self.tasks, "tasks", "seed_figures_report", actor, query, timeout=max(rpc_timeout(), 30)
+        )
+        return _xlsx(base64.b64decode(result["content_b64"]), "figures.xlsx")

@@ -5,14 +5,13 @@ that changes or removes a record."""
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from datetime import datetime
 
 from nameko.messaging import consume
 from nameko.rpc import rpc
-from openpyxl import Workbook
 
+from common import xlsx
 from common.auditbus import audit_queue
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
@@ -33,17 +32,15 @@ def _actor(claims: dict) -> Actor:
 
 
 def _xlsx(rows: list[dict]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("审计记录")
-    sheet.append(["编号", "时间", "操作人", "操作", "对象", "结果", "来源地址", "组织路径", "详情"])
+    """The trail as a workbook, through the one export helper (text stays text, never a formula)."""
+    header = ["编号", "时间", "操作人", "操作", "对象", "结果", "来源地址", "组织路径", "详情"]
+    cells = []
     for row in rows:
-        cells = [row[c] for c in COLUMNS]
-        cells[1] = row["at"].isoformat() if isinstance(row["at"], datetime) else row["at"]
-        cells[-1] = str(row["detail"])
-        sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        line = [row[c] for c in COLUMNS]
+        line[1] = row["at"].isoformat() if isinstance(row["at"], datetime) else row["at"]
+        line[-1] = str(row["detail"])
+        cells.append(line)
+    return xlsx.write_workbook("审计记录", header, cells)
 
 
 class AuditEntrypoints:

@@ -10,6 +10,7 @@ from common.db import Database
 from common.preflight import Preflight
 from services.tasks.fieldwork import sms
 from services.tasks.fieldwork.entrypoints import FieldworkEntrypoints
+from services.tasks.figures.entrypoints import FiguresEntrypoints
 from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
 from services.tasks.open311.entrypoints import Open311Entrypoints
@@ -26,6 +27,7 @@ class TasksService(
     Open311Entrypoints,
     HotspotEntrypoints,
     NegativeListEntrypoints,
+    FiguresEntrypoints,
 ):
     name = "tasks"
 

@@ -242,6 +242,18 @@ TABLE: list[Row] = [
     R("GET", f"{V1}/stats/tasks", only(STATS), out_list(STATS), kind="list"),
     R("GET", f"{V1}/stats/tasks/rejections", only(STATS), out_list(STATS), kind="list"),
     R("GET", f"{V1}/stats/tasks/villages", only(STATS), out_list(STATS), kind="list"),
+    R(
+        "GET",
+        f"{V1}/stats/figures",
+        only(("county_admin", "township_leader", "village_secretary")),
+        note="org_unit_id = the first village",
+    ),
+    R(
+        "GET",
+        f"{V1}/stats/figures/export",
+        only(("county_admin", "township_leader", "village_secretary")),
+        note="org_unit_id = the first village",
+    ),
     # -- field work ---------------------------------------------------------------------------
     R("POST", f"{V1}/visit-lists/generate", only(["county_admin"]), kind="global"),
     R("POST", f"{V1}/visit-lists/sync", only(["county_admin"]), kind="global"),

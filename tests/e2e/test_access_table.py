@@ -663,6 +663,10 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
     route("GET", "/stats/tasks")(lambda c, f: Req("/stats/tasks"))
     route("GET", "/stats/tasks/rejections")(lambda c, f: Req("/stats/tasks/rejections"))
     route("GET", "/stats/tasks/villages")(lambda c, f: Req("/stats/tasks/villages"))
+    route("GET", "/stats/figures")(lambda c, f: Req("/stats/figures", params={"org_unit_id": V1}))
+    route("GET", "/stats/figures/export")(
+        lambda c, f: Req("/stats/figures/export", params={"org_unit_id": V1})
+    )
 
     # -- field work ------------------------------------------------------------------------------
     route("POST", "/visit-lists/generate")(lambda c, f: Req("/visit-lists/generate", json={"month": month}))

@@ -393,6 +393,26 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert next(v for v in by_village["villages"] if v["village_id"] == village1["id"])["count"] == 2
     assert gridworker.get("/stats/tasks").status_code == 403
 
+    # -- the articles' figures for the township this month, as JSON and as a spreadsheet
+    figures = _ok(leader.get("/stats/figures", params={"from": month, "to": month}))
+    assert figures["place_name"] == township["name"] and figures["org_path"] == township["path"]
+    assert (
+        figures["tasks_to_villages"]["now"] == len(villages) + 1
+        and figures["tasks_to_villages"]["before"] == 0
+    )
+    assert figures["screening_rejections"] == 4 and figures["tasks_to_villages"]["change"] is None
+    assert set(figures["hard_matters"]) == {"now", "before"} and figures["procedures_completed"] == {}
+    sheet = load_workbook(
+        io.BytesIO(leader.get("/stats/figures/export", params={"from": month}).content)
+    ).active
+    assert sheet.cell(row=1, column=1).value == "指标"
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)][:2] == ["过筛驳回事项(件次)", "下村进社任务(单)"]
+    r = leader2.get("/stats/figures", params={"org_unit_id": township["id"]})
+    assert r.status_code == 403 and r.json()["code"] == "out_of_scope"
+    assert member.get("/stats/figures").status_code == 403
+    r = leader.get("/stats/figures", params={"from": "2025-13"})
+    assert r.status_code == 422 and "from" in r.json()["errors"]
+
     # -- deadlines: overdue once, whoever runs the check
     later = (date.today() + timedelta(days=60)).isoformat() + "T00:00:00+08:00"
     assert dept.post("/tasks/check-deadlines", {"now": later}).status_code == 403
