@@ -74,7 +74,9 @@ class AccountEntrypoints:
 
     def _person_with_version(self, person, who: Actor) -> dict:
         # the version lets the gateway that served the change refuse old tokens at once
-        shown = schema(grids_contracts.Person).dump(queries.person_dict(person, who.sees_pii))
+        shown = schema(grids_contracts.Person).dump(
+            queries.person_dict(person, who.sees_pii, shows_username=True)
+        )
         return {"person": shown, "credential_version": person.credential_version}
 
     @rpc

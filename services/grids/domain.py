@@ -70,7 +70,9 @@ ROLE_PLACE_LEVEL = {
     Role.auditor: {Level.county},
 }
 
-# Roles that may see residents' full phone and ID numbers.
+# Roles that may see everyone's full phone and ID numbers (of whom they read). A member sees
+# them in full for the households linked to them only, a resident for their own household
+# (services/grids/reach.py).
 PII_ROLES = {Role.county_admin, Role.township_leader, Role.village_secretary, Role.grid_worker}
 
 
@@ -214,6 +216,8 @@ def mask_id_number(number: str | None) -> str | None:
 WRITE_ROLES: dict[str, set[Role]] = {
     "org_unit.create": {Role.county_admin, Role.township_leader},
     "person.create": {Role.county_admin, Role.township_leader, Role.village_secretary},
+    # PUT /people/{id}/account; these roles alone see other people's login usernames
+    "account.grant": {Role.county_admin, Role.township_leader, Role.village_secretary},
     "household.create": {Role.county_admin, Role.township_leader, Role.village_secretary, Role.grid_worker},
     "link.change": {Role.county_admin, Role.township_leader, Role.village_secretary},
     "import": {Role.county_admin, Role.township_leader},

@@ -19,6 +19,8 @@ from services.grids.domain import (
     mask_phone,
 )
 from services.grids.models import Department, Household, Link, OrgUnit, Person, Resident
+from services.grids.reach import Reach
+from services.grids.visibility import households_visible, links_visible, people_visible
 
 
 def org_unit_dict(unit: OrgUnit) -> dict:
@@ -69,8 +71,8 @@ def _prune(nodes: list[dict], depth: int) -> None:
             _prune(node["children"], depth - 1)
 
 
-def person_dict(person: Person, sees_pii: bool) -> dict:
-    return {
+def person_dict(person: Person, sees_pii: bool, shows_username: bool = False) -> dict:
+    result = {
         "id": person.id,
         "code": person.code,
         "name": person.name,
@@ -81,19 +83,34 @@ def person_dict(person: Person, sees_pii: bool) -> dict:
         "org_unit_id": person.org_unit_id,
         "department_id": person.department_id,
         "team_id": person.team_id,
-        "username": person.username,
         "active": person.active,
         "account_disabled": bool(person.account_disabled),
     }
+    if shows_username:  # only to those who administer accounts, and the person themself
+        result["username"] = person.username
+    return result
 
 
-def people(session: Session, actor: Actor, org_unit_id, role, q, page, per_page) -> tuple[list, int]:
-    query = (
+def person_for(person: Person, reach: Reach) -> dict:
+    return person_dict(person, reach.full_person(person.id), reach.shows_username(person.id))
+
+
+def people_query(reach: Reach) -> Select:
+    """The people `reach` reads (services/grids/visibility.py), joined to their org unit."""
+    return (
         select(Person)
         .join(OrgUnit, OrgUnit.id == Person.org_unit_id)
-        .where(in_scope(OrgUnit.path, actor.scope_paths))
+        .where(people_visible(reach, OrgUnit.path))
         .order_by(Person.id)
     )
+
+
+def person(session: Session, reach: Reach, person_id: int) -> Person | None:
+    return session.scalar(people_query(reach).where(Person.id == person_id))
+
+
+def people(session: Session, reach: Reach, org_unit_id, role, q, page, per_page) -> tuple[list, int]:
+    query = people_query(reach)
     if org_unit_id is not None:
         unit = session.get(OrgUnit, org_unit_id)
         query = query.where(OrgUnit.path.startswith(unit.path if unit else "//none"))
@@ -102,7 +119,7 @@ def people(session: Session, actor: Actor, org_unit_id, role, q, page, per_page)
         query = query.where(contains_text([cast(Person.roles, Text)], f'"{role}"'))
     if q:
         match = contains_text([Person.name], q)
-        if actor.sees_pii:  # a phone finds its owner by blind index, for whoever may see phones
+        if reach.sees_pii:  # a phone finds its owner by blind index, for whoever may see phones
             match = or_(match, phone_matches(Person.phone_bidx, q))
         query = query.where(match)
     return paginate(session, query, page, per_page)
@@ -132,15 +149,28 @@ def household_dict(household: Household, residents: list[Resident], sees_pii: bo
     }
 
 
-def households(
-    session: Session, actor: Actor, grid_id, org_unit_id, page, per_page
-) -> tuple[list[dict], int]:
-    query = (
+def households_query(reach: Reach) -> Select:
+    """The households `reach` reads, joined to their grid."""
+    return (
         select(Household)
         .join(OrgUnit, OrgUnit.id == Household.grid_id)
-        .where(in_scope(OrgUnit.path, actor.scope_paths))
+        .where(households_visible(reach, OrgUnit.path))
         .order_by(Household.id)
     )
+
+
+def household(session: Session, reach: Reach, household_id: int) -> dict | None:
+    row = session.scalar(households_query(reach).where(Household.id == household_id))
+    if row is None:
+        return None
+    residents = residents_of(session, [row.id]).get(row.id, [])
+    return household_dict(row, residents, reach.full_household(row.id))
+
+
+def households(
+    session: Session, reach: Reach, grid_id, org_unit_id, page, per_page
+) -> tuple[list[dict], int]:
+    query = households_query(reach)
     if grid_id is not None:
         query = query.where(Household.grid_id == grid_id)
     if org_unit_id is not None:
@@ -148,7 +178,7 @@ def households(
         query = query.where(OrgUnit.path.startswith(unit.path if unit else "//none"))
     rows, total = paginate(session, query, page, per_page)
     residents = residents_of(session, [h.id for h in rows])
-    return [household_dict(h, residents.get(h.id, []), actor.sees_pii) for h in rows], total
+    return [household_dict(h, residents.get(h.id, []), reach.full_household(h.id)) for h in rows], total
 
 
 def residents_of(session: Session, household_ids: list[int]) -> dict[int, list[Resident]]:
@@ -184,9 +214,9 @@ def target_path_join(query: Select) -> tuple[Select, object]:
     return query, unit
 
 
-def links(session: Session, actor: Actor, kind, source_id, target_id, page, per_page) -> tuple[list, int]:
+def links(session: Session, reach: Reach, kind, source_id, target_id, page, per_page) -> tuple[list, int]:
     query, unit = target_path_join(select(Link))
-    query = query.where(in_scope(unit.path, actor.scope_paths), Link.active_key == 0).order_by(Link.id)
+    query = query.where(links_visible(reach, unit.path), Link.active_key == 0).order_by(Link.id)
     if kind:
         query = query.where(Link.kind == kind)
     if source_id is not None:

@@ -1061,46 +1061,72 @@ def report(cells: list[Cell]) -> None:
 
 
 PII = {"county_admin", "township_leader", "village_secretary", "grid_worker"}
+BY_PLACE = {
+    "county_admin",
+    "township_leader",
+    "village_secretary",
+    "village_cadre",
+    "grid_worker",
+    "team_cadre",
+}
 
 
 def test_phone_and_id_numbers_are_masked_for_roles_without_need(env):
-    """Full numbers for county admins, township leaders, village secretaries, grid workers
-    and the person themself; `138****1234` and `3308**********1234` for everyone else."""
+    """Full numbers for county admins, township leaders, village secretaries, grid workers,
+    the person themself, and a member for the households linked to them; `138****1234` and
+    `3308**********1234` for the others who read by place. A member, a resident and
+    department staff read no one else of the grid at all (404)."""
     resident = env.me["resident"]["id"]
     full_person = env.ok("admin", "GET", f"/people/{resident}")
     households = env.ok("admin", "GET", "/households", params={"grid_id": env.ids["G1"], "per_page": 50})[
         "items"
     ]
-    household = next(h for h in households if any(r.get("id_number") for r in h["residents"]))
+    member_links = env.ok(
+        "admin", "GET", "/links", params={"kind": "member_household", "source_id": env.me["member"]["id"]}
+    )["items"]
+    linked = {link["target_id"] for link in member_links}
+    household = next(
+        h for h in households if h["id"] in linked and any(r.get("id_number") for r in h["residents"])
+    )
     full_residents = {r["id"]: r for r in household["residents"]}
     assert full_person["phone"] and "*" not in full_person["phone"]
     checked = 0
     for role, username in DEMO.items():
         sees = role in PII
-        person = env.ok(username, "GET", f"/people/{resident}")
-        self_or_pii = sees or username == "resident"
-        assert ("*" not in person["phone"]) is self_or_pii, (role, person["phone"])
-        if person.get("id_number"):
-            assert ("*" not in person["id_number"]) is self_or_pii, (role, person["id_number"])
+        r = env.call(username, "GET", f"/people/{resident}")
+        if role in BY_PLACE or username == "resident":
+            person = r.json()
+            self_or_pii = sees or username == "resident"
+            assert ("*" not in person["phone"]) is self_or_pii, (role, person["phone"])
+            if person.get("id_number"):
+                assert ("*" not in person["id_number"]) is self_or_pii, (role, person["id_number"])
+        else:
+            assert r.status_code == 404 and r.json()["code"] == "not_found", (role, r.text)
         listed = env.ok(username, "GET", "/people", params={"org_unit_id": env.ids["G1"], "per_page": 200})[
             "items"
         ]
+        if role in ("member", "resident"):
+            assert [p["id"] for p in listed] == [env.me[username]["id"]], (role, "people list")
         for p in listed:
             if p["phone"] and p["id"] != env.me[username]["id"]:
                 assert ("*" not in p["phone"]) is sees, (role, "people list", p["phone"])
                 checked += 1
-        shown = env.ok(username, "GET", f"/households/{household['id']}")
-        for r in shown["residents"]:
-            full = full_residents[r["id"]]
-            for key in ("phone", "id_number"):
-                if full.get(key):
-                    assert (r[key] == full[key]) is sees, (role, key, r[key])
-                    if not sees:
-                        assert r[key][:3] == full[key][:3] and r[key][-4:] == full[key][-4:] and "*" in r[key]
-                    checked += 1
         # an outsider of the role sees nothing of these people at all
         if role != "county_admin":
             outsider = env.outside[role]
             assert env.call(outsider, "GET", f"/people/{resident}").status_code in DENY
             assert env.call(outsider, "GET", f"/households/{household['id']}").status_code in DENY
+        shown = env.call(username, "GET", f"/households/{household['id']}")
+        if role not in BY_PLACE and role != "member":
+            assert shown.status_code == 404, (role, shown.text)
+            continue
+        full_view = sees or role == "member"  # the member must call the households linked to them
+        for r in shown.json()["residents"]:
+            full = full_residents[r["id"]]
+            for key in ("phone", "id_number"):
+                if full.get(key):
+                    assert (r[key] == full[key]) is full_view, (role, key, r[key])
+                    if not full_view:
+                        assert r[key][:3] == full[key][:3] and r[key][-4:] == full[key][-4:] and "*" in r[key]
+                    checked += 1
     print(f"masking: {checked} numbers checked across {len(DEMO)} roles")

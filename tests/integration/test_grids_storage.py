@@ -7,6 +7,7 @@ from common.errors import DomainError
 from services.grids import account_admin, accounts, audit, commands, models, queries
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from services.grids.domain import Actor
+from services.grids.visibility import load_reach
 from tests.conftest import make_uow_factory
 
 
@@ -99,14 +100,16 @@ def test_wrong_password_production_demo_password_and_lockout(grids):
 
 
 def test_people_are_masked_for_roles_without_need(grids):
-    member = actor(login(grids, "member"))
+    team = actor(login(grids, "team"))
     leader = actor(login(grids, "township"))
     with grids() as u:
-        seen_by_member, _ = queries.people(u.session, member, None, None, None, 1, 5)
-        seen_by_leader, total = queries.people(u.session, leader, None, "grid_worker", None, 1, 500)
-        rows = [queries.person_dict(p, member.sees_pii) for p in seen_by_member]
+        team_reach, leader_reach = load_reach(u.session, team), load_reach(u.session, leader)
+        seen_by_team, _ = queries.people(u.session, team_reach, None, "grid_worker", None, 1, 5)
+        seen_by_leader, total = queries.people(u.session, leader_reach, None, "grid_worker", None, 1, 500)
+        rows = [queries.person_for(p, team_reach) for p in seen_by_team]
         leader_roles = [p.roles for p in seen_by_leader]
     assert rows and all("****" in r["phone"] for r in rows if r["phone"])
+    assert all("username" not in r for r in rows)  # a team cadre administers no accounts
     assert total == len(leader_roles) > 0 and all("grid_worker" in roles for roles in leader_roles)
 
 

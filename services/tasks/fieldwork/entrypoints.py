@@ -24,7 +24,7 @@ from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
 from common.scope import Actor
-from services.tasks.fieldwork import commands, domain, queries
+from services.tasks.fieldwork import commands, domain, orders, queries
 from services.tasks.fieldwork.attachments import default_store
 from services.tasks.fieldwork.models import GridContact, Matter, MemberLink
 from services.tasks.fieldwork.sms import default_sender
@@ -272,6 +272,13 @@ class FieldworkEntrypoints:
             return schema(contracts.Matter).dump(
                 queries.matter(uow.session, Actor.from_dict(actor), matter_id)
             )
+
+    @rpc
+    def fieldwork_order_parties(self, actor: dict) -> dict:
+        """For grids: the people and households of the orders the actor's department holds or
+        took (the only people department staff may read). A look-up on the trusted bus."""
+        with self.db() as uow:
+            return orders.order_parties(uow.session, Actor.from_dict(actor))
 
     def _ladder(self, actor: dict, matter_id: int, run) -> dict:
         """A step on a matter the actor can see (404 otherwise, never a hint that it exists)."""

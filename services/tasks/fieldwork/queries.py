@@ -20,6 +20,7 @@ from services.tasks.fieldwork.models import (
     VisitList,
     VisitListItem,
 )
+from services.tasks.fieldwork.orders import department_orders
 
 ACTION_LABELS = {
     "reported": "上报",
@@ -42,16 +43,12 @@ def matter_visible(actor: Actor):
     clauses = []
     if actor.has(*PLACE_READERS):
         clauses.append(in_scope(Matter.org_path, actor.scope))
-    if actor.has("member", "resident"):
+    if actor.has("member"):  # what they raised or found on their households' visits
         clauses.append(or_(Matter.member_id == actor.id, Matter.reporter_id == actor.id))
-    if actor.has("department_staff"):
-        if actor.department_id is not None:
-            clauses.append(Matter.department_id == actor.department_id)
-        if platform_staff(actor):
-            clauses.append(
-                and_(Matter.level == Level.department.value, in_scope(Matter.org_path, actor.scope))
-            )
-    return or_(*clauses) if clauses else false()
+    if actor.has("resident"):  # their own mailbox items only
+        clauses.append(Matter.reporter_id == actor.id)
+    clauses.append(department_orders(actor))
+    return or_(*clauses)
 
 
 def visit_visible(actor: Actor):
