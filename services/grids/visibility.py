@@ -49,13 +49,14 @@ def own_households(session: Session, person_id: int) -> list[int]:
     person = session.get(Person, person_id)
     if person is None or not person.id_number:
         return []
-    return list(
-        session.scalars(
-            select(Household.id)
-            .join(Resident, Resident.household_id == Household.id)
-            .where(Household.grid_id == person.org_unit_id, Resident.id_number == person.id_number)
-        )
+    # ID numbers are sealed with a fresh nonce each (common.sealed): compared once opened, over
+    # the residents of one grid (a few dozen households)
+    rows = session.execute(
+        select(Household.id, Resident.id_number)
+        .join(Resident, Resident.household_id == Household.id)
+        .where(Household.grid_id == person.org_unit_id)
     )
+    return sorted({household for household, id_number in rows if id_number == person.id_number})
 
 
 def _ids(column, ids: frozenset[int]):

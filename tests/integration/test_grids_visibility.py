@@ -4,7 +4,7 @@ services/grids/visibility.py against real rows."""
 import pytest
 from sqlalchemy import select
 
-from services.grids import commands, models, queries
+from services.grids import accounts, commands, models, queries
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from services.grids.domain import Actor, LinkKind
 from services.grids.visibility import load_reach
@@ -23,7 +23,7 @@ def seeded(request, pg_databases, sqlite_databases):
 
 def actor(uow, username) -> Actor:
     with uow() as u:
-        claims = commands.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
+        claims, _ = accounts.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
     return Actor.from_claims({**claims, "sub": claims["id"]})
 
 
