@@ -48,6 +48,8 @@ def secure(headers: list[tuple[str, str]], path: str, tls: bool) -> list[tuple[s
         ours["Cache-Control"] = "no-store"
     if tls:
         ours["Strict-Transport-Security"] = HSTS
+    if any(k.lower() == "content-security-policy" for k, _ in headers):
+        del ours["Content-Security-Policy"]  # a route's own (an attachment's sandbox) is stricter
     names = {name.lower() for name in ours}
     return [(k, v) for k, v in headers if k.lower() not in names] + list(ours.items())
 

@@ -400,7 +400,7 @@ def test_taskflow_through_the_gateway(platform_pg):
         figures["tasks_to_villages"]["now"] == len(villages) + 1
         and figures["tasks_to_villages"]["before"] == 0
     )
-    assert figures["screening_rejections"] == 4 and figures["tasks_to_villages"]["change"] is None
+    assert figures["screening_rejections"] == 5 and figures["tasks_to_villages"]["change"] is None
     assert set(figures["hard_matters"]) == {"now", "before"} and figures["procedures_completed"] == {}
     sheet = load_workbook(
         io.BytesIO(leader.get("/stats/figures/export", params={"from": month}).content)

@@ -13,7 +13,7 @@ from common.errors import DomainError
 from common.events import EXCHANGE
 from common.outbox import ConfirmingPublisher, cloudevent_of, relay_once
 from common.storage import make_engine
-from services.grids import commands, models
+from services.grids import accounts, commands, models
 from services.grids.demo import DEMO_PASSWORD, seed_demo
 from services.grids.service import GridsService
 from services.notify.service import NotifyService
@@ -118,7 +118,7 @@ def test_change_reaches_consumer_through_outbox_once(platform, vhost):
 def test_broker_down_at_commit_delays_events_never_loses_them(grids_url, vhost):
     uow = make_uow_factory(grids_url, models)
     with uow() as u:
-        leader = commands.authenticate(u.session, "township", DEMO_PASSWORD, None)
+        leader, _ = accounts.authenticate(u.session, "township", DEMO_PASSWORD, None)
     actor = commands.Actor.from_claims({**leader, "sub": leader["id"]})
     with uow() as u:
         commands.create_person(

@@ -98,7 +98,10 @@ def notify_config(service_config, pg_databases):
     )
 
 
-def test_plain_pika_consumer_receives_cloudevents_the_sdk_parses(container_factory, notify_config, vhost):
+def test_plain_pika_consumer_receives_cloudevents_the_sdk_parses(
+    container_factory, notify_config, vhost, monkeypatch
+):
+    monkeypatch.setenv("GOV_OUTBOUND_ALLOW_CIDRS", "127.0.0.1/32")  # the receiver is on this machine
     outside = OutsideSystem(vhost, "grassroots.notify.#")
     try:
         container_factory(NotifyService, notify_config).start()

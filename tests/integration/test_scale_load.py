@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from common.storage import make_engine
 from scripts.load_county import MUST_BE_ZERO, load, problems
-from services.grids import commands, queries
+from services.grids import accounts, queries
 from services.grids.domain import Actor
 from services.grids.scale import PRESETS, build
 
@@ -79,10 +79,10 @@ def test_demo_accounts_sign_in_and_see_their_scope(demo):
     uow = make_uow_factory(urls["grids"], models)
     for username in report["accounts"]:
         with uow() as u:
-            claims = commands.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
+            claims, _ = accounts.authenticate(u.session, username, DEMO_PASSWORD, refuse_password=None)
         assert claims["id"] == report["accounts"][username]
     with uow() as u:
-        leader = commands.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=None)
+        leader, _ = accounts.authenticate(u.session, "township", DEMO_PASSWORD, refuse_password=None)
         tree = queries.tree(u.session, Actor.from_claims({**leader, "sub": leader["id"]}), None, 4)
     assert [n["level"] for n in tree] == ["township"]
 
