@@ -48,8 +48,11 @@ def secure(headers: list[tuple[str, str]], path: str, tls: bool) -> list[tuple[s
         ours["Cache-Control"] = "no-store"
     if tls:
         ours["Strict-Transport-Security"] = HSTS
-    if any(k.lower() == "content-security-policy" for k, _ in headers):
-        del ours["Content-Security-Policy"]  # a route's own (an attachment's sandbox) is stricter
+    own = next((v for k, v in headers if k.lower() == "content-security-policy"), None)
+    if own:  # a route's own (an attachment's sandbox) is stricter: keep it, never framed
+        ours["Content-Security-Policy"] = (
+            own if "frame-ancestors" in own else f"{own}; frame-ancestors 'none'"
+        )
     names = {name.lower() for name in ours}
     return [(k, v) for k, v in headers if k.lower() not in names] + list(ours.items())
 

@@ -253,7 +253,7 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert got.status_code == 200 and got.content == PNG and got.headers["Content-Type"] == "image/png"
     assert got.headers["Content-Disposition"] == 'inline; filename="photo.png"'  # photos may show
     assert got.headers["X-Content-Type-Options"] == "nosniff"
-    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'none'"
     r = req("POST", "/attachments", "resident", files={"file": ("会议记录.pdf", PDF, "text/html")})
     assert r.status_code == 201 and r.json()["content_type"] == "application/pdf", r.text
     got = req("GET", f"/attachments/{r.json()['id']}", "gridworker")
@@ -262,7 +262,7 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
         "attachment; filename=\"pdf\"; filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E8%AE%B0%E5%BD%95.pdf"
     )
     assert got.headers["X-Content-Type-Options"] == "nosniff"
-    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert got.headers["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'none'"
     assert req("GET", f"/attachments/{pic['id']}", "township2").status_code == 404
     assert req("GET", f"/matters/{letter['matter_id']}", "township2").status_code == 404
     req("POST", f"/matters/{letter['matter_id']}/resolve", "gridworker", json={"note": "已清运"})
