@@ -474,10 +474,13 @@ class VillageStats(Schema):
 # -- the figures the articles quote ------------------------------------------------------
 
 
+FIGURES_MONTH = validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM(2000 年以后)")
+
+
 class FiguresQuery(Query):
     org_unit_id = fields.Integer(load_default=None, allow_none=True)
-    start = fields.String(data_key="from", load_default=None, allow_none=True, validate=MONTH)
-    end = fields.String(data_key="to", load_default=None, allow_none=True, validate=MONTH)
+    start = fields.String(data_key="from", load_default=None, allow_none=True, validate=FIGURES_MONTH)
+    end = fields.String(data_key="to", load_default=None, allow_none=True, validate=FIGURES_MONTH)
 
 
 class _Change(Schema):

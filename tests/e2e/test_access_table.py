@@ -76,6 +76,9 @@ class Cell:
     why: str = ""
 
 
+CHANGED_PASSWORDS: dict[tuple[str, str], str] = {}  # (platform, username) -> the password it set
+
+
 @dataclass
 class Env:
     base: str
@@ -88,7 +91,7 @@ class Env:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
-        password = self.shared.setdefault("passwords", {}).get(username, password)
+        password = CHANGED_PASSWORDS.get((self.base, username), password)
         r = self.http.post(
             self.base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
         )
@@ -103,7 +106,7 @@ class Env:
             )
             assert changed.status_code == 200, (username, changed.text)
             token = changed.json()["token"]
-            self.shared["passwords"][username] = "Tbl#" + password + "9q"  # the next login uses it
+            CHANGED_PASSWORDS[(self.base, username)] = "Tbl#" + password + "9q"  # later logins use it
         self.tokens[username] = token
         self.me[username] = r.json()["actor"]
         return self.tokens[username]
@@ -435,8 +438,9 @@ def requests_for(env: Env):  # noqa: C901 - one entry per route, on purpose
 
     @route("POST", "/auth/logout")
     def _(c, f):
-        username = c.who
+        username = c.who  # a session of its own to end (the one the table uses stays)
         password = PASSWORD if username.startswith("out_") else DEMO_PASSWORD
+        password = CHANGED_PASSWORDS.get((env.base, username), password)
         r = env.http.post(
             env.base + "/api/v1/auth/login", json={"username": username, "password": password}, timeout=30
         )

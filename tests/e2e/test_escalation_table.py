@@ -311,7 +311,7 @@ def project(w: World, a: Area, with_bid: bool = False):
 def subscription(w: World, a: Area) -> dict:
     body = {
         "name": uid("订阅"),
-        "url": "https://example.org/h",
+        "url": "http://127.0.0.1:9/h",
         "event_types": ["grassroots.#"],
         "org_path": a.paths["village"],
     }
@@ -928,7 +928,7 @@ def _(w, a):
 def _(w, a):
     body = {
         "name": uid("订阅"),
-        "url": "https://example.org/h",
+        "url": "http://127.0.0.1:9/h",
         "event_types": ["grassroots.#"],
         "org_path": a.paths["grid"],
     }

@@ -17,6 +17,7 @@ from common.storage import make_engine
 from scripts import rotate_keys
 from services.grids import models, queries
 from services.grids.domain import Actor
+from services.grids.visibility import load_reach
 from services.tasks import models as tasks_models
 from services.tasks.procedures import commands as procedures
 from services.tasks.procedures import queries as ledger_queries
@@ -106,11 +107,16 @@ def test_search_by_phone_goes_through_the_blind_index(any_database, field_keys):
     worker = Actor(9, frozenset({"grid_worker"}), ("/1/",))
     member = Actor(8, frozenset({"member"}), ("/1/",))
     with uow() as u:
-        found, total = queries.people(u.session, worker, None, None, "138 1234 5678", 1, 20)
+        found, total = queries.people(
+            u.session, load_reach(u.session, worker), None, None, "138 1234 5678", 1, 20
+        )
         assert total == 1 and found[0].code == "P1"
-        assert queries.people(u.session, worker, None, None, "李", 1, 20)[0][0].code == "P2"
+        assert (
+            queries.people(u.session, load_reach(u.session, worker), None, None, "李", 1, 20)[0][0].code
+            == "P2"
+        )
         # who may not see phones cannot find people by them either
-        assert queries.people(u.session, member, None, None, PHONE, 1, 20)[1] == 0
+        assert queries.people(u.session, load_reach(u.session, member), None, None, PHONE, 1, 20)[1] == 0
 
 
 def test_grids_migration_seals_existing_rows_and_downgrade_opens_them(any_database, field_keys):
