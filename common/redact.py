@@ -25,7 +25,7 @@ PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
         ),
         r"\1" + _SECRET,
     ),
-    # the rating code inside the SMS text (评价码:XXXX)
+    # the rating code inside the SMS text (评价码:AB12CD34)
     (re.compile(r"(评价码\s*[::]\s*)[0-9A-Za-z]+"), r"\1" + _SECRET),
     # ID numbers, then mainland mobile numbers: masked like the API masks them
     (re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)"), r"\1********\2"),

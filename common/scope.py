@@ -47,3 +47,14 @@ class Actor:
         """403 `out_of_scope` unless `path` lies in the actor's part of the tree."""
         if not self.covers(path):
             raise DomainError("out_of_scope")
+
+
+def common_path(paths: list[str]) -> str:
+    """The deepest org path that covers every one of `paths` (`/1/2/`); `/` when none does."""
+    split = [p.strip("/").split("/") for p in paths]
+    prefix: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        prefix.append(parts[0])
+    return "/" + "/".join(prefix) + "/" if prefix else "/"

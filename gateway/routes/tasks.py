@@ -7,6 +7,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common.contracts import figures as f
 from common.contracts import tasks as t
 from common.contracts.screening import SuggestAnswer
 from common.remote import call, rpc_timeout
@@ -418,8 +419,8 @@ class TaskflowRoutes:
         "/api/v1/stats/figures",
         summary="文章口径的治理成效数据 / the figures the articles quote",
         tag="stats",
-        query=t.FiguresQuery,
-        response=t.Figures,
+        query=f.FiguresQuery,
+        response=f.Figures,
         description=(
             "任一地方(org_unit_id,默认本人所在)、任一时段(from/to,月份 YYYY-MM,默认本年)的:过筛驳回件次、"
             "下村进社任务及较上期变化、难事办结率与平均办结天数(本期与上期)、小微事项上报率及变化、"
@@ -434,7 +435,7 @@ class TaskflowRoutes:
         "/api/v1/stats/figures/export",
         summary="治理成效数据报表(xlsx)/ the figures as a spreadsheet",
         tag="stats",
-        query=t.FiguresQuery,
+        query=f.FiguresQuery,
     )
     def stats_figures_export(self, request, actor, query):
         result = call(

@@ -41,3 +41,11 @@ def reference(subject: str | None) -> dict | None:
     ref: dict = {"kind": kind, "key": rest}
     ref["id"] = int(first) if first.isdigit() else (int(last) if last.isdigit() else None)
     return ref
+
+
+ITEM_FIELDS = ("id", "kind", "title", "body", "event_type", "event_id", "subject", "created_at", "read_at")
+
+
+def inbox_item(row) -> dict:
+    """An inbox row as the contract shows it, with the reference to what it is about."""
+    return {**{f: getattr(row, f) for f in ITEM_FIELDS}, "ref": reference(row.subject)}

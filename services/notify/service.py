@@ -38,7 +38,7 @@ from services.notify.models import (
     StoredEvent,
     Subscription,
 )
-from services.notify.refs import reference
+from services.notify.refs import inbox_item
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
@@ -235,7 +235,7 @@ class NotifyService:
             ).all()
             return schema(contracts.InboxPage).dump(
                 {
-                    "items": [_with_ref(row) for row in rows],
+                    "items": [inbox_item(row) for row in rows],
                     "unread": unread,
                     "meta": {"page": q["page"], "per_page": q["per_page"], "total": total},
                 }
@@ -609,9 +609,3 @@ class NotifyService:
                 sent += 1
             uow.commit()
             return {"day": day, "people": sent}
-
-
-def _with_ref(row: Notification) -> dict:
-    """An inbox item with a reference to what it is about, so a frontend can open it."""
-    fields = ("id", "kind", "title", "body", "event_type", "event_id", "subject", "created_at", "read_at")
-    return {**{f: getattr(row, f) for f in fields}, "ref": reference(row.subject)}

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from common.errors import DomainError
 from common.scope import Actor
 from services.tasks import models
-from services.tasks.fieldwork import commands, queries
+from services.tasks.fieldwork import alerts, commands, queries
 from services.tasks.fieldwork.attachments import LocalStore
 from services.tasks.fieldwork.models import GridContact, Matter, MemberLink
 from tests.conftest import make_uow_factory
@@ -197,7 +197,7 @@ def test_alerts_once_per_period_and_stats_add_up(uow):
         commands.resolve(u, member(), matters[0].id, "好了", NOW + timedelta(days=1))
         u.commit()
     with uow() as u:
-        found = commands.lagging(u.session, MONTH, "end")
+        found = alerts.lagging(u.session, MONTH, "end")
         kinds = {(f["kind"], f["subject_kind"], f["subject_id"]) for f in found}
         assert ("low_visit_rate", "member", 100) in kinds and ("low_visit_rate", "village", 3) in kinds
         assert ("low_completion_rate", "member", 100) in kinds  # 1 of 2 < 80 %
@@ -206,10 +206,10 @@ def test_alerts_once_per_period_and_stats_add_up(uow):
             "units": {3: "东山村", 4: "东山村一网格"},
         }
         contacts = {4: u.session.get(GridContact, 4)}
-        raised = commands.raise_lagging(u, MONTH, "end", found, contacts, NOW, names)
+        raised = alerts.raise_lagging(u, MONTH, "end", found, contacts, NOW, names)
         u.commit()
         assert len(raised) == len(found)
-        assert commands.raise_lagging(u, MONTH, "end", found, contacts, NOW, names) == []
+        assert alerts.raise_lagging(u, MONTH, "end", found, contacts, NOW, names) == []
         # one message per person per check, naming everything they answer for, with rates
         digests = [
             m.data

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from common.scope import common_path
 from services.tasks.taskflow import domain
 from services.tasks.taskflow.catalogue_default import default_matters
 from services.tasks.taskflow.screening import THRESHOLD, Suggester
@@ -47,9 +48,9 @@ def test_missing_evidence():
 
 
 def test_paths_and_periods():
-    assert domain.common_path(["/1/2/3/", "/1/2/4/"]) == "/1/2/"
-    assert domain.common_path(["/1/2/3/"]) == "/1/2/3/"
-    assert domain.common_path(["/1/2/", "/1/5/6/"]) == "/1/"
+    assert common_path(["/1/2/3/", "/1/2/4/"]) == "/1/2/"
+    assert common_path(["/1/2/3/"]) == "/1/2/3/"
+    assert common_path(["/1/2/", "/1/5/6/"]) == "/1/"
     assert domain.ids_of("/1/2/3/4/") == {"county_id": 1, "township_id": 2, "village_id": 3, "grid_id": 4}
     assert domain.ids_of("/1/2/")["village_id"] is None
     assert domain.previous_period("2026-01", "2026-03") == ("2025-10", "2025-12")

@@ -24,7 +24,7 @@ from common.errors import DomainError
 from common.events import utcnow
 from common.remote import call
 from common.scope import Actor
-from services.tasks.fieldwork import commands, domain, orders, queries
+from services.tasks.fieldwork import alerts, commands, domain, orders, queries
 from services.tasks.fieldwork.attachments import default_store
 from services.tasks.fieldwork.models import GridContact, Matter, MemberLink
 from services.tasks.fieldwork.sms import default_sender
@@ -448,12 +448,12 @@ class FieldworkEntrypoints:
         q = load(schema(contracts.AlertCheck), {"month": month, "phase": phase})
         now = utcnow()
         with self.db() as uow:
-            found = commands.lagging(uow.session, q["month"], q["phase"])
+            found = alerts.lagging(uow.session, q["month"], q["phase"])
             contacts = self._contacts(uow, [lag["grid_id"] for lag in found])
             uow.commit()  # refreshed contacts kept; no lock held while grids is asked for names
         names = self._names(found)
         with self.db() as uow:
-            raised = commands.raise_lagging(uow, q["month"], q["phase"], found, contacts, now, names)
+            raised = alerts.raise_lagging(uow, q["month"], q["phase"], found, contacts, now, names)
             uow.commit()
         return schema(contracts.AlertReport).dump(
             {"month": q["month"], "phase": q["phase"], "raised": len(raised), "alert_ids": raised}

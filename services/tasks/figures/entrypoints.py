@@ -6,7 +6,7 @@ import base64
 
 from nameko.rpc import rpc
 
-from common.contracts import tasks as contracts
+from common.contracts import figures as contracts
 from common.contracts.base import load, schema
 from common.errors import DomainError
 from common.events import utcnow

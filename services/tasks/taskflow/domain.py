@@ -181,17 +181,6 @@ def overlap_label(overlaps: list[dict]) -> str:
     return f"{REJECT_REASONS['duplicate']}:{named}" if overlaps else REJECT_REASONS["duplicate"]
 
 
-def common_path(paths: list[str]) -> str:
-    """The deepest org path that covers every one of `paths` (`/1/2/`)."""
-    split = [p.strip("/").split("/") for p in paths]
-    prefix: list[str] = []
-    for parts in zip(*split, strict=False):
-        if len(set(parts)) != 1:
-            break
-        prefix.append(parts[0])
-    return "/" + "/".join(prefix) + "/" if prefix else "/"
-
-
 def ids_of(path: str) -> dict[str, int | None]:
     """The ids up the tree in a path: /county/township/village/grid/."""
     parts = [int(p) for p in path.strip("/").split("/") if p]
