@@ -4,6 +4,8 @@
 for feature tests). Both seed the demo county first.
 """
 
+from contextlib import contextmanager
+
 import pytest
 
 from scripts.local_platform import RPC_TIMEOUT, Platform, free_port, process_env
@@ -37,38 +39,37 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
     return running
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def platform(request, vhost, tmp_path, pg_databases, sqlite_databases):
-    make_db = pg_databases if request.param == "postgresql" else sqlite_databases
-    running = start_platform(make_db, vhost, tmp_path)
+@contextmanager
+def running_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
+    """The platform started, ready, and stopped again however the block ends."""
+    running = start_platform(make_db, vhost, tmp_path, extra_env)
     try:
         running.wait_ready()
         yield running
     finally:
         running.stop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def platform(request, vhost, tmp_path, pg_databases, sqlite_databases):
+    make_db = pg_databases if request.param == "postgresql" else sqlite_databases
+    with running_platform(make_db, vhost, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
 def platform_pg(vhost, tmp_path, pg_databases):
-    running = start_platform(pg_databases, vhost, tmp_path)
-    try:
-        running.wait_ready()
+    with running_platform(pg_databases, vhost, tmp_path) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")
 def platform_module(vhost, tmp_path_factory, pg_databases):
     """One platform for a whole test module (property-based tests make many requests)."""
-    running = start_platform(
+    with running_platform(
         pg_databases,
         vhost,
         tmp_path_factory.mktemp("platform"),
         {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_IMPORT_MAX_ROWS": "200"},
-    )
-    try:
-        running.wait_ready()
+    ) as running:
         yield running
-    finally:
-        running.stop_all()

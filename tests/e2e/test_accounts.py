@@ -13,7 +13,7 @@ import requests
 
 from common.migrations import upgrade
 from scripts.local_platform import Platform, free_port
-from tests.e2e.conftest import start_platform
+from tests.e2e.conftest import running_platform
 
 PASSWORD = "Grant#2026x"
 
@@ -31,12 +31,8 @@ def module_platform(vhost, folder, **settings):
         upgrade(service, url)
         return url
 
-    running = start_platform(make, vhost, folder, {"GOV_LOGIN_PER_MINUTE": "1000", **settings})
-    try:
-        running.wait_ready()
+    with running_platform(make, vhost, folder, {"GOV_LOGIN_PER_MINUTE": "1000", **settings}) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def api(gw) -> str:

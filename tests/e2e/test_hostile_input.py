@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from common import xlsx
 from services.tasks.taskflow.queries import XLSX_HEADERS
-from tests.e2e.conftest import start_platform
+from tests.e2e.conftest import running_platform
 
 ROLES = ("admin", "township", "member")
 # Routes whose call changes who can sign in (tokens, passwords); exercised by hand below and in
@@ -43,17 +43,13 @@ EXCLUDED = (  # routes that would spend the roles' own sessions or logins mid-ru
 def fuzz_platform(vhost, tmp_path_factory, pg_databases):
     """One platform for the module. Its RPC deadline is generous: these tests look for wrong
     answers, not slow ones, and a 504 from a loaded test machine would hide them."""
-    running = start_platform(
+    with running_platform(
         pg_databases,
         vhost,
         tmp_path_factory.mktemp("platform"),
         {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_RPC_TIMEOUT": "20"},
-    )
-    try:
-        running.wait_ready()
+    ) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="module")
