@@ -10,6 +10,7 @@ test:
 lint: venv-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 format: venv-dev
 	.venv/bin/ruff format .

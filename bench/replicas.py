@@ -1,7 +1,7 @@
 """P6: one replica of a service against two, under the same load (target >= 1.6x).
 
 The grids service runs as `nameko run` processes on its own vhost and a PostgreSQL database
-holding a county from `services/grids/scale.py` (preset BENCH_REPLICAS_PRESET, default demo).
+holding a county from `services/grids/scale/` (preset BENCH_REPLICAS_PRESET, default demo).
 CLIENTS client processes call `grids.responsible_for_grid(grid)` — the look-up tasks makes
 for every matter and alert: three indexed queries and a reply — back to back for SECONDS,
 first against one replica, then against two competing for the same `rpc-grids` queue.

@@ -7,10 +7,10 @@ village cadres linked to grids; about 600,000 events: per member a visit list, 9
 and 2 ratings, per grid 10 matters, per village 10 tasks — each event's facts as the
 consumer writes them (member, grid and village rows).
 
-  first build engine.recompute(month) on the facts alone: the totals written by the server
+  first build recompute.recompute(month) on the facts alone: the totals written by the server
               (INSERT … SELECT … GROUP BY … RETURNING), every score computed in one pass
               and inserted from unnest(arrays) (target ≤ 10 s)
-  recompute   engine.recompute(month) again, on the month as built — what an operator's
+  recompute   recompute.recompute(month) again, on the month as built — what an operator's
               recompute meets (after a lost delivery, or with new weights): one parallel
               GROUP BY beside the stored totals (FULL JOIN), every score computed, and only
               the rows that differ written (target ≤ 10 s)
@@ -48,7 +48,7 @@ from common.migrations import upgrade
 from common.outbox import ConfirmingPublisher
 from common.storage import make_engine
 from scripts.local_platform import ROOT, process_env
-from services.scoring import domain, engine
+from services.scoring import compute, domain, recompute
 from services.scoring.config import load_config
 from services.scoring.models import OutboxMessage, ProcessedEvent, Score, Total
 
@@ -227,7 +227,7 @@ def _naive(url, config, sample: int, correct_only: bool) -> dict:
         rng = random.Random(11)
         for kind, keys in sorted(by_kind.items()):
             picked = rng.sample(keys, min(len(keys), max(30, round(sample * len(keys) / len(entities)))))
-            indices = {"member": ["pioneer"], "grid": ["fortress"]}.get(kind, list(engine.VILLAGE_INDICES))
+            indices = {"member": ["pioneer"], "grid": ["fortress"]}.get(kind, list(compute.VILLAGE_INDICES))
             started = time.perf_counter()
             for entity_id, path, village_id in picked:
                 rows = session.execute(
@@ -239,9 +239,9 @@ def _naive(url, config, sample: int, correct_only: bool) -> dict:
                 ).all()
                 totals = {m: (int(t) / 1000.0, int(n)) for m, t, n in rows}
                 if kind == "member":
-                    values = {"pioneer": (engine.entity_value(config, "pioneer", totals), None)}
+                    values = {"pioneer": (compute.entity_value(config, "pioneer", totals), None)}
                 elif kind == "grid":
-                    value = engine.entity_value(config, "fortress", totals)
+                    value = compute.entity_value(config, "fortress", totals)
                     values = {"fortress": (value, domain.colour(thresholds, value))}
                 else:
                     pioneers = session.scalars(
@@ -254,7 +254,7 @@ def _naive(url, config, sample: int, correct_only: bool) -> dict:
                         )
                         .order_by(Score.entity_id)
                     ).all()
-                    village = engine.village_values(config, totals, domain.mean(pioneers))
+                    village = compute.village_values(config, totals, domain.mean(pioneers))
                     values = {index: (value, None) for index, value in village.items()}
                 total_rows = [
                     {"period": MONTH, "entity_kind": kind, "entity_id": entity_id, "measure": m}
@@ -451,7 +451,7 @@ def run() -> dict:
         for _ in range(2):  # the first builds the month from its facts; the second rebuilds it
             with _uow(url)() as uow:
                 started = time.perf_counter()
-                result = engine.recompute(uow, config, MONTH)
+                result = recompute.recompute(uow, config, MONTH)
                 uow.commit()
                 timings.append(time.perf_counter() - started)
             _analyze(url)  # as autovacuum would after a month's rows: plans from fresh statistics

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, overload
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GOV_VAR_DIR", ROOT / "var"))
@@ -16,7 +17,14 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 SERVICES = ("grids", "tasks", "scoring", "notify")
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
+
+
 def env(name: str, default: str | None = None) -> str | None:
+    """The environment's value of `name`; unset and empty both give `default`."""
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 
@@ -43,9 +51,9 @@ def database_url(service: str) -> str:
     return f"sqlite:///{VAR_DIR / (service + '.db')}"
 
 
-def nameko_config(**extra) -> dict:
+def nameko_config(**extra: Any) -> dict[str, Any]:
     """The dict nameko containers are started with."""
-    config = {
+    config: dict[str, Any] = {
         "AMQP_URI": amqp_uri(),
         "max_workers": int(env("GOV_MAX_WORKERS", "10")),
         "serializer": "json",

@@ -9,6 +9,7 @@ wait for it. Handlers deduplicate with `uow.first_delivery(event["id"], ...)`.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from kombu import Exchange, Queue
 from nameko.events import SERVICE_POOL, EventHandler
@@ -19,7 +20,9 @@ events_exchange = Exchange(EXCHANGE, type="topic", durable=True, auto_delete=Fal
 
 
 class CloudEventHandler(EventHandler):
-    def __init__(self, source_service: str, name: str, version: int = 1, broadcast: bool = False, **kwargs):
+    def __init__(
+        self, source_service: str, name: str, version: int = 1, broadcast: bool = False, **kwargs: Any
+    ):
         self.cloudevent_type = event_type(source_service, name, version)
         # broadcast: every running instance gets every event (a queue of its own that
         # goes away with it), for state each replica keeps in memory
@@ -28,8 +31,12 @@ class CloudEventHandler(EventHandler):
         kwargs.setdefault("requeue_on_error", True)
         super().__init__(source_service, name, handler_type=SERVICE_POOL, **kwargs)
 
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        """The queue's name (a broadcast queue adds `-<12 hex>` of its own)."""
+        return f"evt-{self.cloudevent_type}--{service_name}.{method_name}"
+
     def setup(self) -> None:
-        name = f"evt-{self.cloudevent_type}--{self.container.service_name}.{self.method_name}"
+        name = self.queue_name(self.container.service_name, self.method_name)
         if self.broadcast:
             self.queue = Queue(
                 f"{name}-{uuid.uuid4().hex[:12]}",

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import eventlet
 from eventlet.event import Event
+from nameko.containers import WorkerContext
 from nameko.extensions import DependencyProvider
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from common import retention
 from common.config import database_url
 from common.contracts.events import validate_event, validate_events
 from common.events import DomainEvent, source_of, utcnow
@@ -31,7 +36,13 @@ log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, outbox_model, processed_model, on_commit=None):
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        outbox_model: type[Any],
+        processed_model: type[Any],
+        on_commit: Callable[[], None] | None = None,
+    ):
         self._session_factory = session_factory
         self._outbox_model = outbox_model
         self._processed_model = processed_model
@@ -43,7 +54,7 @@ class UnitOfWork:
         self.session: Session = self._session_factory()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         # close() rolls back whatever was not committed and leaves loaded objects readable
         self.session.close()
 
@@ -113,13 +124,36 @@ class UnitOfWork:
 
 
 class Database(DependencyProvider):
-    """Gives each worker `self.db()` -> UnitOfWork, and runs the outbox relay."""
+    """Gives each worker `self.db()` -> UnitOfWork, runs the outbox relay and, once an hour,
+    the retention of what is kept only for a while (common/retention.py)."""
 
-    def __init__(self, base, outbox_model, processed_model, relay: bool = True):
+    def __init__(
+        self,
+        base: type[DeclarativeBase],
+        outbox_model: type[Any],
+        processed_model: type[Any],
+        relay: bool = True,
+        keep: tuple[tuple[Any, str, str], ...] = (),
+    ):
+        """`keep`: more (model, column, setting) the service prunes (notify's event store)."""
         self.base = base
         self.outbox_model = outbox_model
         self.processed_model = processed_model
         self.relay_enabled = relay
+        self.keep = keep
+
+    def retention_rules(self) -> list[retention.Rule]:
+        kept = [
+            (self.outbox_model, "published_at", "GOV_OUTBOX_KEEP_DAYS"),
+            (self.processed_model, "processed_at", "GOV_PROCESSED_KEEP_DAYS"),
+            *self.keep,
+        ]
+        return [retention.Rule(model, column, retention.keep_days(name)) for model, column, name in kept]
+
+    def prune(self, now: datetime | None = None) -> dict[str, int] | None:
+        return retention.prune(
+            self.session_factory, self.container.service_name, self.retention_rules(), now or utcnow()
+        )
 
     def setup(self) -> None:
         config = self.container.config
@@ -136,6 +170,17 @@ class Database(DependencyProvider):
             self._running = True
             self._publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
             self._relay_thread = self.container.spawn_managed_thread(self._relay_loop)
+            self._retention_thread = self.container.spawn_managed_thread(self._retention_loop)
+
+    def _retention_loop(self) -> None:
+        while self._running:
+            try:
+                dropped = self.prune()
+                if dropped and any(dropped.values()):
+                    log.info("retention: dropped %s", dropped)
+            except Exception as exc:  # noqa: BLE001 - the database away: the next round tries again
+                log.warning("retention: %s", exc)
+            eventlet.sleep(retention.INTERVAL_SECONDS)
 
     def stop(self) -> None:
         self._running = False
@@ -143,6 +188,9 @@ class Database(DependencyProvider):
         thread = getattr(self, "_relay_thread", None)
         if thread is not None:
             thread.wait()
+        retention_thread = getattr(self, "_retention_thread", None)
+        if retention_thread is not None:
+            retention_thread.kill()  # asleep between rounds: nothing half done to wait for
         self.engine.dispose()
 
     def kill(self) -> None:
@@ -176,5 +224,5 @@ class Database(DependencyProvider):
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.outbox_model, self.processed_model, self.wake)
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: WorkerContext) -> Callable[[], UnitOfWork]:
         return self.unit_of_work

@@ -74,7 +74,7 @@ def _embedded(ip: IP) -> list[IP]:
         return [ip.ipv4_mapped]
     if ip in NAT64:
         return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
-    inner = [ip.sixtofour] if ip.sixtofour else []
+    inner: list[IP] = [ip.sixtofour] if ip.sixtofour else []
     return inner + (list(ip.teredo) if ip.teredo else [])
 
 
@@ -94,7 +94,7 @@ def _category(ip: IP) -> str | None:
     return None
 
 
-def refusal(ip: IP, allowed=None) -> str | None:
+def refusal(ip: IP, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None = None) -> str | None:
     """Why `ip` may not be called, or None when it may."""
     allowed = allowed_networks() if allowed is None else allowed
     carried = _embedded(ip)
@@ -134,7 +134,7 @@ def resolve(url: str) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
         raise TargetRefused("unresolved") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     if not addresses:
         raise TargetRefused("unresolved")
     allowed = allowed_networks()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import certifi
 import urllib3
@@ -43,7 +44,11 @@ class Reply:
 
 
 def _pool(target: egress.Target, timeout: float) -> urllib3.HTTPConnectionPool:
-    kwargs = {"timeout": urllib3.Timeout(connect=timeout, read=timeout), "retries": False, "maxsize": 1}
+    kwargs: dict[str, Any] = {
+        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        "retries": False,
+        "maxsize": 1,
+    }
     if target.scheme == "http":
         return urllib3.HTTPConnectionPool(target.address, target.port, **kwargs)
     return urllib3.HTTPSConnectionPool(
@@ -59,7 +64,7 @@ def _pool(target: egress.Target, timeout: float) -> urllib3.HTTPConnectionPool:
 
 
 def _refused(exc: BaseException) -> bool:
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ConnectionRefusedError) or getattr(seen, "errno", None) == errno.ECONNREFUSED:
             return True

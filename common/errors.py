@@ -46,13 +46,13 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "错误次数过多,请 {minutes} 分钟后再试",
         "Too many failed attempts; wait {minutes} minutes",
     ),
-    "attachment_rejected": (422, "附件不符合要求:{detail}", "The attachment was refused: {detail}"),
+    "attachment_rejected": (422, "附件不符合要求:{detail}", "The attachment was refused: {detail_en}"),
     "import_invalid": (
         422,
         "导入文件有 {count} 处错误,未写入任何数据",
         "The import file has {count} errors; nothing was written",
     ),
-    "import_unreadable": (400, "无法读取导入文件:{detail}", "Cannot read the import file: {detail}"),
+    "import_unreadable": (400, "无法读取导入文件:{detail}", "Cannot read the import file: {detail_en}"),
     "decision_required": (
         409,
         "重大事项须先记录集体讨论决定,才能派单",
@@ -61,7 +61,12 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     "evidence_missing": (
         422,
         "该事项办结需提供佐证材料:{missing}",
-        "The matter needs this evidence to complete: {missing}",
+        "The matter needs this evidence to complete: {missing_en}",
+    ),
+    "evidence_not_uploaded": (
+        422,
+        "佐证材料须是先上传到平台的附件,请检查标出的引用",
+        "Evidence must be attachments uploaded to the platform first: see the references named",
     ),
     "step_out_of_order": (
         409,
@@ -71,7 +76,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     "step_returned": (
         422,
         "该步骤未通过,已退回:{reasons}",
-        "The step failed its evidence or rules and was returned: {reasons}",
+        "The step failed its evidence or rules and was returned: {reasons_en}",
     ),
     "procedure_required": (
         409,
@@ -165,6 +170,8 @@ class DomainError(Exception):
         params = self.params
         if lang == "en" and "detail" in params and "detail_en" not in params:
             params = {**params, "detail_en": "The request conflicts with the current state"}
+        if lang == "en":  # a name (a step's, a template's) reads the same in both languages
+            params = {f"{k}_en": v for k, v in params.items() if f"{k}_en" not in params} | params
         return (en if lang == "en" else zh).format_map(_Safe(params))
 
     def __str__(self) -> str:
@@ -174,6 +181,11 @@ class DomainError(Exception):
 def conflict(detail_zh: str, detail_en: str) -> DomainError:
     """409: what the current state does not allow, said in both languages."""
     return DomainError("conflict", {"detail": detail_zh, "detail_en": detail_en})
+
+
+def refused(code: str, detail_zh: str, detail_en: str) -> DomainError:
+    """A refusal whose catalogue message takes a detail, said in both languages."""
+    return DomainError(code, {"detail": detail_zh, "detail_en": detail_en})
 
 
 def not_found(what_zh: str, what_en: str | None = None) -> DomainError:

@@ -11,6 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 EXCHANGE = "grassroots.events"
 TYPE_PREFIX = "grassroots"
@@ -77,9 +78,9 @@ def source_of(service: str) -> str:
     return f"/grassroots/{service}"
 
 
-def encode_json(value) -> str:
+def encode_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def decode_json(text):
+def decode_json(text: str | bytes) -> Any:
     return json.loads(text)

@@ -15,6 +15,7 @@ import binascii
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from common import config
@@ -56,7 +57,7 @@ def parse_keys(spec: str) -> dict[str, bytes]:
     return keys
 
 
-def _demo_secret(name: str, make) -> str:
+def _demo_secret(name: str, make: Callable[[], str]) -> str:
     """A secret file under var/, created once (atomically: several services start at once)."""
     path = config.VAR_DIR / name
     if not path.exists():

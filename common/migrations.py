@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import MetaData, engine_from_config, pool
 
 from common.config import ROOT, SERVICES, database_url
 from common.storage import normalize_url
@@ -35,7 +35,7 @@ def downgrade(service: str, url: str | None = None, target: str = "base") -> Non
     command.downgrade(alembic_config(service, url), target)
 
 
-def run_env(target_metadata) -> None:
+def run_env(target_metadata: MetaData) -> None:
     """The body of every service's migrations/env.py."""
     config = context.config
     if context.is_offline_mode():

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import amqp
 from kombu import Connection
@@ -90,6 +91,12 @@ class ConfirmingPublisher:
         self._status: dict[int, bool] = {}  # delivery tag -> confirmed (True) or refused (False)
         self._floor = 1  # every tag below this one is settled
 
+    def _connection(self) -> amqp.Connection:
+        """The open connection (`_connect` made it)."""
+        if self._conn is None:
+            raise OSError("not connected to the broker")
+        return self._conn
+
     def _connect(self) -> amqp.Channel:
         if self._channel is not None and self._conn is not None and self._conn.connected:
             return self._channel
@@ -131,12 +138,15 @@ class ConfirmingPublisher:
         one unpack each, anything else handed to py-amqp in order (from its own read buffer,
         where a partial frame is also left for the next read). One system call and no
         method dispatch for hundreds of acks: that dispatch was half of confirmed publishing."""
-        conn, transport = self._conn, self._conn.transport
+        conn = self._connection()
+        transport = conn.transport
         with transport.having_timeout(timeout):
             data = transport.sock.recv(_RECV_BYTES)
         if not data:
             raise OSError("the broker closed the connection")
         buffered, offset = transport._read_buffer + data, 0
+        if self._channel is None:
+            raise OSError("not connected to the broker")
         ours = self._channel.channel_id
         while len(buffered) - offset >= 7:
             frame_type, channel_id, size = struct.unpack_from(">BHI", buffered, offset)
@@ -161,7 +171,7 @@ class ConfirmingPublisher:
 
     def _read(self, timeout: float | None) -> None:
         """One frame through py-amqp (nacks, heartbeats, a channel closing)."""
-        conn = self._conn
+        conn = self._connection()
         with conn.transport.having_timeout(timeout):
             frame = conn.transport.read_frame()
         conn.on_inbound_frame(frame)
@@ -172,7 +182,7 @@ class ConfirmingPublisher:
     def send(self, messages: list[tuple[str, dict]]) -> range:
         """Publish (routing_key, body) pairs without waiting; return their delivery tags."""
         channel = self._connect()
-        conn = self._conn
+        conn = self._connection()
         write, frame_max = conn.transport.write, conn.frame_max
         first = self._next_tag
         pending: list[bytes] = []
@@ -209,7 +219,10 @@ class ConfirmingPublisher:
         return self.wait(self.send(messages))
 
     def publish_pipelined(
-        self, batches, on_settled: Callable[[int, list[bool]], None], window: int = 2
+        self,
+        batches: Iterable[list[tuple[str, dict]]],
+        on_settled: Callable[[int, list[bool]], None],
+        window: int = 2,
     ) -> None:
         """Publish batches keeping up to `window` of them unconfirmed at once: the next batch
         is written while the broker still acks the previous ones. `on_settled(i, confirmed)`
@@ -242,7 +255,7 @@ class ConfirmingPublisher:
 
 def relay_once(
     session_factory: Callable[[], Session],
-    outbox_model,
+    outbox_model: type[Any],
     publisher: ConfirmingPublisher,
     batch_size: int = BATCH_SIZE,
 ) -> int:
@@ -270,7 +283,7 @@ def relay_once(
         return len(done)
 
 
-def cloudevent_of(row) -> dict:
+def cloudevent_of(row: Any) -> dict:
     return to_cloudevent(
         id=row.event_id,
         type=row.type,

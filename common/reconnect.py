@@ -15,8 +15,11 @@ adjusted here once for every process (common/__init__.py installs them):
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from amqp.exceptions import AMQPError
 from kombu import mixins
@@ -30,29 +33,36 @@ CONNECTION_GONE = (OSError, OperationalError, AMQPError)
 
 
 @contextmanager
-def _establish_connection(self):
+def _establish_connection(self: Any) -> Iterator[Any]:
     with self.create_connection() as conn:
         conn.ensure_connection(self.on_connection_error, self.connect_max_retries, **RETRY)
         yield conn
 
 
-def _tolerant(method, what: str):
-    def wrapper(self, message, *args):
+def _tolerant(method: Callable[..., Any], what: str) -> Callable[..., Any]:
+    def wrapper(self: Any, message: Any, *args: Any) -> Any:
         try:
             return method(self, message, *args)
         except CONNECTION_GONE as exc:
             log.warning("%s failed, the broker connection is gone (%s); the broker redelivers it", what, exc)
             return args if what == "rpc reply" else None
 
-    wrapper.__wrapped__ = method
-    return wrapper
+    return functools.update_wrapper(wrapper, method)
 
 
 def install() -> None:
     if getattr(mixins.ConsumerMixin, "_grassroots_patched", False):
         return
-    mixins.ConsumerMixin.establish_connection = _establish_connection
-    messaging.QueueConsumer.ack_message = _tolerant(messaging.QueueConsumer.ack_message, "ack")
-    messaging.QueueConsumer.requeue_message = _tolerant(messaging.QueueConsumer.requeue_message, "requeue")
-    rpc.RpcConsumer.handle_result = _tolerant(rpc.RpcConsumer.handle_result, "rpc reply")
-    mixins.ConsumerMixin._grassroots_patched = True
+    patches = (
+        (mixins.ConsumerMixin, "establish_connection", _establish_connection),
+        (messaging.QueueConsumer, "ack_message", _tolerant(messaging.QueueConsumer.ack_message, "ack")),
+        (
+            messaging.QueueConsumer,
+            "requeue_message",
+            _tolerant(messaging.QueueConsumer.requeue_message, "requeue"),
+        ),
+        (rpc.RpcConsumer, "handle_result", _tolerant(rpc.RpcConsumer.handle_result, "rpc reply")),
+        (mixins.ConsumerMixin, "_grassroots_patched", True),  # last: install() has run
+    )
+    for cls, name, value in patches:
+        setattr(cls, name, value)

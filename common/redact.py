@@ -27,6 +27,8 @@ PATTERNS: tuple[tuple[re.Pattern, str], ...] = (
     ),
     # the rating code inside the SMS text (评价码:AB12CD34)
     (re.compile(r"(评价码\s*[::]\s*)[0-9A-Za-z]+"), r"\1" + _SECRET),
+    # and in the rating page's link that the SMS carries (…/m/rate?code=AB12CD34)
+    (re.compile(r"([?&]code=)[0-9A-Za-z]+"), r"\1" + _SECRET),
     # ID numbers, then mainland mobile numbers: masked like the API masks them
     (re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)"), r"\1********\2"),
     (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
@@ -51,4 +53,14 @@ class RedactSecrets(logging.Filter):
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        return True
+
+
+class BriefExpectedErrors(logging.Filter):
+    """A refusal the caller can act on (nameko's "(expected) error handling worker …": a 4xx)
+    is one line, not a traceback: the logs keep tracebacks for what went wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
+            record.exc_info, record.exc_text = None, None
         return True

@@ -11,7 +11,7 @@ by running it again.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, column, select, table, update
+from sqlalchemy import Connection, bindparam, column, select, table, update
 
 from common import crypto
 
@@ -33,7 +33,9 @@ def _clear(value: str | None) -> str | None:
     return crypto.open_sealed(value) if crypto.is_sealed(value) else value
 
 
-def reseal(conn, name: str, columns: tuple[str, ...], indexes: dict[str, str], mode: str = "seal") -> int:
+def reseal(
+    conn: Connection, name: str, columns: tuple[str, ...], indexes: dict[str, str], mode: str = "seal"
+) -> int:
     """Rewrite `columns` of table `name` (keyed by `id`) batch by batch; the rows changed."""
     if mode not in ("seal", "open"):
         raise ValueError(mode)
@@ -63,12 +65,14 @@ def reseal(conn, name: str, columns: tuple[str, ...], indexes: dict[str, str], m
             changed += len(updates)
 
 
-def reseal_all(conn, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]], mode: str = "seal") -> dict:
+def reseal_all(
+    conn: Connection, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]], mode: str = "seal"
+) -> dict:
     """`reseal` each table of a service's SEALED_COLUMNS; {table: rows changed}."""
     return {name: reseal(conn, name, cols, idx, mode) for name, (cols, idx) in spec.items()}
 
 
-def stale(conn, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]]) -> dict:
+def stale(conn: Connection, spec: dict[str, tuple[tuple[str, ...], dict[str, str]]]) -> dict:
     """{table: values not sealed under the active key id and cipher}: zero everywhere means
     the older keys may leave GOV_FIELD_KEYS."""
     active = (crypto.cipher_name(), crypto.keyring().active)

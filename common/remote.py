@@ -12,6 +12,7 @@ with the deadline, so a service that comes back does not act on a call nobody aw
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import eventlet
 from amqp.exceptions import AMQPError
@@ -38,7 +39,9 @@ def rpc_timeout() -> float:
     return float(env("GOV_RPC_TIMEOUT", "5"))
 
 
-def call(proxy, service: str, method: str, *args, timeout: float | None = None, **kwargs):
+def call(
+    proxy: Any, service: str, method: str, *args: Any, timeout: float | None = None, **kwargs: Any
+) -> Any:
     deadline = timeout or rpc_timeout()
     try:
         with eventlet.Timeout(deadline):

@@ -36,7 +36,9 @@ class Actor:
         return bool(self.roles.intersection(roles))
 
     def covers(self, path: str | None) -> bool:
-        return bool(path) and any(path.startswith(p) for p in self.scope)
+        if not path:
+            return False
+        return any(path.startswith(p) for p in self.scope)
 
     def require(self, *roles: str) -> None:
         """403 `forbidden` unless the actor has one of `roles`."""

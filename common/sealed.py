@@ -11,7 +11,10 @@ ciphertext. Bulk loaders that bypass the ORM (COPY) call common.crypto.seal them
 
 from __future__ import annotations
 
-from sqlalchemy import String, event
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from common import crypto
@@ -26,10 +29,10 @@ class Sealed(TypeDecorator):
     impl = String(SEALED_LENGTH)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         return crypto.seal(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return crypto.open_sealed(value)
 
 
@@ -37,14 +40,14 @@ def BlindIndex() -> String:  # noqa: N802 - reads as a column type
     return String(INDEX_LENGTH)
 
 
-def keep_blind_index(attribute, index_name: str) -> None:
+def keep_blind_index(attribute: Any, index_name: str) -> None:
     """Whenever the ORM sets `attribute`, set `index_name` to its blind index."""
 
     @event.listens_for(attribute, "set", propagate=True)
-    def _index(target, value, oldvalue, initiator):
+    def _index(target: object, value: str | None, oldvalue: object, initiator: object) -> None:
         setattr(target, index_name, crypto.blind_index(value))
 
 
-def phone_matches(index_column, phone: str):
+def phone_matches(index_column: Any, phone: str) -> ColumnElement[bool]:
     """A WHERE clause: the row's blind index equals the phone's."""
     return index_column == crypto.blind_index(phone)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     DateTime,
     Index,
     Integer,
@@ -26,12 +29,32 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
 BigIntPK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, stored in UTC on every backend and read back as an aware UTC datetime.
+    SQLite keeps no offset: without this a time given as +08:00 (a deadline typed in China,
+    a photo's EXIF time) was stored as its wall-clock reading and read back 8 hours late."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value  # naive: already UTC by the platform's convention
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class OutboxMixin:
@@ -45,12 +68,12 @@ class OutboxMixin:
     source: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(200), default="")
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    time: Mapped[datetime] = mapped_column(UtcDateTime())
     data: Mapped[dict] = mapped_column(JSON)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     @declared_attr.directive
-    def __table_args__(cls):
+    def __table_args__(cls) -> tuple[Index, ...]:
         return (
             Index("ix_outbox_unpublished", "published_at", "seq"),
             Index("ix_outbox_time", "time"),
@@ -64,7 +87,7 @@ class ProcessedEventMixin:
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     handler: Mapped[str] = mapped_column(String(120), primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 def normalize_url(url: str) -> str:
@@ -85,7 +108,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
+        def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -100,11 +123,11 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     # that saves a round trip per request. A connection cut while busy fails its request,
     # and SQLAlchemy then recycles every connection older than the failure.
     @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_conn, record):
+    def _checked_in(_dbapi_conn: object, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_conn, record, _proxy):
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: object) -> None:
         if dbapi_conn.closed:  # closed by its borrower (a bulk loader's raw connection)
             raise DisconnectionError("the pooled connection was closed")
         idle_since = record.info.get("idle_since")
@@ -121,14 +144,14 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 # -- reads ------------------------------------------------------------------------------
 
 
-def in_scope(path_column, paths):
+def in_scope(path_column: Any, paths: Iterable[str]) -> ColumnElement[bool]:
     """SQL: the row's org path lies under one of `paths` (false when there are none)."""
     if not paths:
         return false()
     return or_(*(path_column.startswith(p, autoescape=True) for p in paths))
 
 
-def contains_text(columns, text: str):
+def contains_text(columns: Iterable[Any], text: str) -> ColumnElement[bool]:
     """SQL: one of `columns` holds `text` literally. A search for 100% or a_b means those
     characters: LIKE's wildcards (and the escape character) are escaped, on both databases."""
     return or_(*(column.contains(text, autoescape=True) for column in columns))
@@ -144,12 +167,12 @@ def paginate(session: Session, query: Select, page: int, per_page: int) -> tuple
 # -- bulk loading (scripts/load_county.py): PostgreSQL COPY -------------------------------
 
 
-def raw_connection(engine: Engine):
+def raw_connection(engine: Engine) -> Any:
     """The driver's own connection (psycopg2), for COPY; the caller commits and closes it."""
     return engine.raw_connection().driver_connection
 
 
-def _copy_cell(value) -> str:
+def _copy_cell(value: object) -> str:
     if value is None:
         return "\\N"
     if value is True or value is False:
@@ -164,7 +187,9 @@ def _copy_cell(value) -> str:
     return text
 
 
-def copy_rows(cursor, table: str, columns: list[str], rows, chunk: int = 100_000) -> int:
+def copy_rows(
+    cursor: Any, table: str, columns: list[str], rows: Iterable[tuple], chunk: int = 100_000
+) -> int:
     """COPY `rows` (tuples in the order of `columns`) into `table` in chunks; returns the count.
     psycopg2 refuses COPY while eventlet's wait callback is installed: it is lifted meanwhile."""
     import io
@@ -181,7 +206,9 @@ def copy_rows(cursor, table: str, columns: list[str], rows, chunk: int = 100_000
             psycopg2.extensions.set_wait_callback(callback)
 
 
-def _copy_chunks(cursor, table: str, columns: list[str], rows, chunk: int, io) -> int:
+def _copy_chunks(
+    cursor: Any, table: str, columns: list[str], rows: Iterable[tuple], chunk: int, io: Any
+) -> int:
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     buffer, pending, total = io.StringIO(), 0, 0
     for row in rows:

@@ -1,7 +1,8 @@
 """What the gateway adds to the audit trail: requests it refused (401/403), exports of
-personal data, and every write that went through. Records go to grids on their own durable
-queue (common.auditbus); publishing does not wait for grids, and a failure to publish is
-logged, never turned into an error for the caller."""
+personal data, reads of personal data in full (routes marked `sensitive`), and every write
+that went through. Records go to grids on their own durable queue (common.auditbus);
+publishing does not wait for grids, and a failure to publish is logged, never turned into
+an error for the caller."""
 
 from __future__ import annotations
 
@@ -34,12 +35,17 @@ def record(actor: dict | None, action: str, request, client: str, outcome: str, 
     }
 
 
-def what_to_record(method: str, status: int, exported: bool) -> tuple[str, str] | None:
-    """(action, outcome) for an answer the gateway records, else None."""
+def what_to_record(
+    method: str, status: int, exported: bool, sensitive: bool = False
+) -> tuple[str, str] | None:
+    """(action, outcome) for an answer the gateway records, else None. `sensitive`: the route
+    answers personal data in full (a requester's phone), so each read it answers is recorded."""
     if status in (401, 403):
         return "request.refused", "refused"
     if exported and status == 200:
         return "personal_data.exported", "ok"
+    if sensitive and status == 200:
+        return "personal_data.read", "ok"
     if method in WRITES and status < 400:
         return "request.write", "ok"
     return None

@@ -14,9 +14,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 _TAIL = "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 # The console (Vue 3 + Element Plus + ECharts, built by Vite): scripts from its own files
 # only; Element Plus and ECharts set inline style attributes, so styles may be inline.
+# Attachments are fetched with the bearer token and shown from blob: URLs: photos as images,
+# voice messages (喊一喊) in an <audio> player on the phone app.
 CONSOLE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; " + _TAIL
+    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; " + _TAIL
 )
 # Swagger UI: its bundle and our init script from /docs/static; it inlines styles and
 # data: SVG icons, and fetches /openapi.json and the API it tries out.

@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from marshmallow import Schema
@@ -44,8 +44,11 @@ class RouteSpec:
     status: int = 200
     auth: bool = True
     upload: bool = False
-    roles: list[str] = field(default_factory=list)
+    # the roles that may call it (a group of common.roles), enforced here before the service is
+    # asked; empty: anyone signed in, the service deciding by role and place
+    roles: tuple[str, ...] = ()
     description: str = ""
+    sensitive: bool = False  # answers personal data in full: every successful read is audited
 
 
 ROUTES: list[RouteSpec] = []
@@ -74,8 +77,9 @@ def problem(error: DomainError, lang: str) -> Response:
         "status": error.status,
         "code": error.code,
     }
-    if error.params.get("detail"):
-        body["detail"] = str(error.params["detail"])
+    detail = error.params.get("detail_en") if lang == "en" else None
+    if detail or error.params.get("detail"):
+        body["detail"] = str(detail or error.params["detail"])
     if error.fields:
         body["errors"] = to_english(error.fields) if lang == "en" else error.fields
     response = Response(
@@ -140,6 +144,8 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
                 if spec.auth:
                     actor = session.authenticate(self, request, f"{method} {path}", client)
                     kwargs["actor"] = actor
+                    if spec.roles and not set(actor.get("roles") or ()) & set(spec.roles):
+                        raise DomainError("forbidden")
                 if spec.query is not None:
                     kwargs["query"] = request.args.to_dict()
                 if spec.body is not None:
@@ -153,7 +159,7 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
             except Exception:  # noqa: BLE001 - whatever it was, the client gets a problem, not a stack trace
                 log.exception("unhandled error on %s %s", method, path)
                 response = problem(DomainError("internal_error"), lang)
-            session.after(self, request, actor, client, response, code)
+            session.after(self, request, actor, client, response, code, spec.sensitive)
             return response
 
         return http(method, path)(entrypoint)

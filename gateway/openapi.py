@@ -6,6 +6,7 @@ from __future__ import annotations
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from common import roles
 from common.contracts.base import Problem
 from common.errors import CATALOGUE
 from gateway.http import ROUTES, openapi_path
@@ -56,8 +57,10 @@ def build_spec() -> dict:
         }
         if r.description or r.roles:
             operation["description"] = r.description + (
-                f" 角色 roles: {', '.join(r.roles)}" if r.roles else ""
+                " 角色 roles: " + ", ".join(f"{roles.label(x)} {x}" for x in r.roles) if r.roles else ""
             )
+        if r.roles:
+            operation["x-roles"] = list(r.roles)  # enforced by the gateway (gateway/http.py)
         if r.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": r.body}}}
         if r.upload:

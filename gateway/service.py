@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from nameko.rpc import RpcProxy
 
+from common import process
 from common.consumer import on_event
 from common.remote import rpc_timeout
 from gateway import auth
@@ -27,6 +28,8 @@ from gateway.routes.scoring import ScoringRoutes
 from gateway.routes.screening import ScreeningRoutes
 from gateway.routes.tasks import TaskflowRoutes
 from gateway.web import http
+
+process.start()  # this process is a service: set it up (common/process.py)
 
 
 def _proxy(name: str) -> RpcProxy:
@@ -62,11 +65,13 @@ class GatewayService(
 
     @on_event("grids", "token.revoked", broadcast=True)
     def on_token_revoked(self, event: dict) -> None:
+        """The token id into this process's revoked set."""
         data = event["data"]
         self.revoked.add(data["jti"], epoch_of(data["expires_at"]))
 
     @on_event("grids", "account.credentials_changed", broadcast=True)
     def on_credentials_changed(self, event: dict) -> None:
+        """The person's credential version into this process's set: older tokens are refused."""
         data = event["data"]
         self.credentials.update(data["person_id"], data["credential_version"])
 

@@ -1,6 +1,7 @@
 """What the gateway does around every authenticated request: check the token against what
 every replica knows (sign-outs, credential versions, a pending password change), hand back a
-refreshed token, and send the audit record of refusals, exports and writes."""
+refreshed token, and send the audit record of refusals, exports, reads of personal data in
+full and writes."""
 
 from __future__ import annotations
 
@@ -34,7 +35,13 @@ def authenticate(service, request, route_key: str, client: str) -> dict:
 
 
 def after(
-    service, request, actor: dict | None, client: str, response: Response, error_code: str | None
+    service,
+    request,
+    actor: dict | None,
+    client: str,
+    response: Response,
+    error_code: str | None,
+    sensitive: bool = False,
 ) -> None:
     if actor is not None and response.status_code != 401:
         response.headers["X-Refreshed-Token"] = auth.refresh(actor, service.jwt_secret)
@@ -42,7 +49,7 @@ def after(
         return
     disposition = response.headers.get("Content-Disposition", "")
     exported = "attachment" in disposition and not request.path.endswith("/template")
-    found = auditing.what_to_record(request.method, response.status_code, exported)
+    found = auditing.what_to_record(request.method, response.status_code, exported, sensitive)
     if found is None:
         return
     action, outcome = found

@@ -7,12 +7,12 @@
 
 Each service's part is written by that service's own loader module, with its own models:
 
-  grids    services/grids/scale.py    org tree, departments, teams, people, households, residents, links
-  tasks    services/tasks/scale.py    replicas of grids' data, catalogue, the month's visit lists
+  grids    services/grids/scale/      org tree, departments, teams, people, households, residents, links
+  tasks    services/tasks/scale/      replicas of grids' data, catalogue, the month's visit lists
                                       (generate_lists), visits, ratings, matters, mailbox items,
                                       tasks and assignments, both ledgers, the outbox rows
   scoring  services/scoring/scale.py  facts of the tasks outbox's events (facts_for), entities,
-                                      link replica, then engine.recompute for the month
+                                      link replica, then recompute.recompute for the month
 
 The script is the only thing that sees more than one database: it hands grids' snapshot to
 the others, as their look-ups would, and the tasks outbox to scoring, as the relay would.

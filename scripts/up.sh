@@ -7,6 +7,8 @@ export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672/}
 export GOV_ENV=${GOV_ENV:-demo}
 export HOST=${HOST:-127.0.0.1} PORT=${PORT:-8000}
 export WEB_SERVER_ADDRESS=${WEB_SERVER_ADDRESS:-$HOST:$PORT}
+# where a household's phone opens the rating link the SMS carries
+export GOV_PUBLIC_URL=${GOV_PUBLIC_URL:-http://$HOST:$PORT}
 export PYTHONPATH=$PWD PYTHONWARNINGS=ignore
 
 scripts/venv.sh requirements.txt

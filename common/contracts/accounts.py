@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
-from common.contracts.base import Strict
+from common.contracts import fields, validate
+from common.contracts.base import Schema, Strict
 from common.contracts.grids import Actor
 
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import functools
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+import marshmallow
+from marshmallow import EXCLUDE, ValidationError
 
-from common.contracts import messages, sanity  # noqa: F401 - install Chinese messages, sane dates
+from common.contracts import fields, validate
+from common.contracts.messages import SCHEMA_MESSAGES
 from common.errors import DomainError
+from common.text import is_blank
+
+
+class Schema(marshmallow.Schema):
+    """Every contract's base: the schema's own messages (an unknown field, a body that is
+    not an object) in Chinese, like its fields'."""
+
+    error_messages = {key: zh for key, (zh, _) in SCHEMA_MESSAGES.items()}
 
 
 class Strict(Schema):
@@ -26,6 +36,20 @@ class Query(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+class Filled(validate.Length):
+    """Text someone wrote: at least one character other than spaces, at most `max`. A reason
+    or a title of only spaces says nothing, and is refused as an empty one would be."""
+
+    def __init__(self, max: int):  # noqa: A002 - marshmallow's own name for the bound
+        super().__init__(min=1, max=max)
+
+    def __call__(self, value):
+        value = super().__call__(value)
+        if isinstance(value, str) and is_blank(value):  # spaces, zero-width characters
+            raise ValidationError("不能只填空格")
+        return value
 
 
 class PagedQuery(Query):

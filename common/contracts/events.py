@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE
 
+from common.contracts import fields
+from common.contracts.base import Schema
 from common.contracts.ids import Id
 from common.events import event_type
 
@@ -60,6 +62,7 @@ class EventData(Schema):
 class Place(EventData):
     """Where in the tree: the ids that exist for the event's place."""
 
+    county_id = Id(allow_none=True, metadata={"description": "set where the place is the county"})
     township_id = Id(allow_none=True)
     village_id = Id(allow_none=True)
     grid_id = Id(allow_none=True)

@@ -3,17 +3,33 @@ ladder for matters, the villager mailbox, attachments, alerts and statistics."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, validates
 
-from common.contracts.base import Form, PagedQuery, PageMeta, Query, Rate, Strict
+from common.contracts import fields, validate
+from common.contracts.base import Filled, Form, PagedQuery, PageMeta, Query, Rate, Schema, Strict
 from common.contracts.ids import Id
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
+
+
+# made by the phone for an item it queues while offline: sent again, it is recorded once
+def client_key() -> fields.String:
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_-]{8,64}$", error="发送编号应为 8 到 64 位字母、数字、“-”或“_”"
+        ),
+        metadata={
+            "description": "idempotency key made by the client; the same key again returns the first result"
+        },
+    )
+
+
 LEVELS = ["grid", "village", "department"]
 STATUSES = ["open", "taken", "resolved", "rated"]
 SOURCES = ["visit", "mailbox", "grid", "open311"]
-STAT_LEVELS = ["county", "township", "village", "grid"]
 
 
 class MonthQuery(Query):
@@ -83,8 +99,15 @@ class ListPage(Schema):
 # -- visits ---------------------------------------------------------------------------
 
 
+class Location(Strict):
+    """Where the phone was when the visit was recorded (the browser's geolocation)."""
+
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lng = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
 class Need(Strict):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=Filled(max=200))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -96,6 +119,8 @@ class VisitCreate(Strict):
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     needs = fields.List(fields.Nested(Need), load_default=list, validate=validate.Length(max=10))
+    location = fields.Nested(Location, load_default=None, allow_none=True)
+    client_key = client_key()
 
 
 class Visit(Schema):
@@ -112,6 +137,8 @@ class Visit(Schema):
     matter_ids = fields.List(Id())
     rating = fields.Integer(allow_none=True)
     rating_comment = fields.String(allow_none=True)
+    location = fields.Nested(Location, allow_none=True)
+    replayed = fields.Boolean(metadata={"description": "the client key was seen before: this is that visit"})
     rating_code_sent = fields.Boolean(
         metadata={"description": "a one-time rating code went to the household"}
     )
@@ -154,7 +181,7 @@ class MatterCreate(Strict):
     """A grid worker or member logs a matter found in the grid (source grid)."""
 
     grid_id = Id(required=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=Filled(max=200))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
     attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
 
@@ -213,6 +240,27 @@ class Matter(Schema):
     ledger = fields.List(fields.Nested(LedgerLine))
 
 
+class Requester(Schema):
+    """How the department or the handler reaches whoever raised a matter (phone in full)."""
+
+    matter_id = Id(required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["person", "household", "newcomer", "unknown"]),
+        metadata={
+            "description": "person: raised by someone with an account (a resident, a worker); household: "
+            "found on a visit; newcomer: no account, only the phone they left; unknown: nothing left"
+        },
+    )
+    reporter_id = Id(allow_none=True)
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "in full: reading it is audited"})
+    household_id = Id(allow_none=True)
+    household_name = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    place_name = fields.String(allow_none=True, metadata={"description": "乡镇 / 村 / 网格"})
+
+
 class MattersQuery(PagedQuery):
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
@@ -246,6 +294,7 @@ class MailboxCreate(Strict):
     attachment_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=9))
     grid_id = Id(load_default=None, allow_none=True, metadata={"description": "newcomers choose their grid"})
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    client_key = client_key()
 
 
 class PublicMailboxCreate(Strict):
@@ -253,7 +302,7 @@ class PublicMailboxCreate(Strict):
 
     grid_id = Id(required=True)
     phone = fields.String(required=True, validate=PHONE)
-    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    text = fields.String(required=True, validate=Filled(max=4000))
 
 
 class PublicMailboxMedia(Form):
@@ -269,6 +318,7 @@ class MailboxReceipt(Schema):
     grid_id = Id(required=True)
     handler_id = Id(allow_none=True)
     message = fields.String(required=True)
+    replayed = fields.Boolean(metadata={"description": "the client key was seen before: this is that letter"})
 
 
 class Attachment(Schema):
@@ -278,6 +328,9 @@ class Attachment(Schema):
     kind = fields.String(required=True, metadata={"description": "photo | voice | document"})
     size = fields.Integer(required=True)
     filename = fields.String()
+    taken_at = fields.AwareDateTime(allow_none=True, metadata={"description": "照片拍摄时间(EXIF)"})
+    taken_lat = fields.Float(allow_none=True, metadata={"description": "照片拍摄地纬度(EXIF)"})
+    taken_lng = fields.Float(allow_none=True, metadata={"description": "照片拍摄地经度(EXIF)"})
 
 
 # -- alerts, settings, statistics -----------------------------------------------------

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
-from common.contracts.base import Query, Rate
+from common.contracts import fields, validate
+from common.contracts.base import Query, Rate, Schema
 
 FIGURES_MONTH = validate.Regexp(r"^20\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM(2000 年以后)")
 

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from marshmallow import Schema, fields, validate
-
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common import roles
+from common.contracts import fields, validate
+from common.contracts.base import Filled, PagedQuery, PageMeta, Query, Schema, Strict
 from common.contracts.ids import Id
 
 LEVELS = ["county", "township", "village", "grid"]
-ROLES = [
-    "county_admin",
-    "township_leader",
-    "department_staff",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "member",
-    "team_cadre",
-    "resident",
-    "auditor",
-]
+ROLES = list(roles.ROLES)
 LINK_KINDS = ["member_household", "cadre_grid", "team_village"]
 IMPORT_KINDS = ["tree", "people", "households", "links"]
 
@@ -30,7 +19,7 @@ CODE = validate.Regexp(r"^[0-9A-Za-z_-]{1,32}$", error="编码只能包含字母
 
 
 class LoginRequest(Strict):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = fields.String(required=True, validate=Filled(max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=128), load_only=True)
 
 
@@ -63,7 +52,7 @@ class OrgUnit(Schema):
     level = fields.String(validate=validate.OneOf(LEVELS), required=True)
     level_label = fields.String(dump_only=True)
     code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
     path = fields.String(dump_only=True)
 
 
@@ -71,7 +60,7 @@ class OrgUnitCreate(Strict):
     parent_id = Id(required=True, allow_none=True)
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
 
 
 class TreeNode(OrgUnit):
@@ -86,7 +75,7 @@ class TreeQuery(Query):
 class Person(Schema):
     id = Id(dump_only=True)
     code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=Filled(max=50))
     phone = fields.String(allow_none=True, metadata={"description": "masked unless the caller may see it"})
     id_number = fields.String(
         allow_none=True, metadata={"description": "masked unless the caller may see it"}
@@ -101,9 +90,36 @@ class Person(Schema):
     account_disabled = fields.Boolean(dump_only=True)
 
 
+class PersonPlacement(Schema):
+    """A person's roles and place, for another service deciding what to hand them (grids
+    `person_placement`; only a person the caller may read)."""
+
+    id = Id(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
+    org_unit_id = Id(required=True)
+    org_path = fields.String(required=True, metadata={"description": "materialised path of their place"})
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    active = fields.Boolean(required=True)
+
+
+class RequesterContact(Schema):
+    """How to reach whoever raised a matter (grids `requester_contact`): the person, or the
+    household a visit found it in, with the phone in full. A look-up between services: the
+    caller (tasks) decides who may see it."""
+
+    person_id = Id(allow_none=True)
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    household_id = Id(allow_none=True)
+    household_name = fields.String(allow_none=True, metadata={"description": "户主姓名 + 户"})
+    address = fields.String(allow_none=True)
+    place_name = fields.String(allow_none=True, metadata={"description": "乡镇 / 村 / 网格"})
+
+
 class PersonCreate(Strict):
     code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = fields.String(required=True, validate=Filled(max=50))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     id_number = fields.String(
         load_default=None,
@@ -150,8 +166,8 @@ class Household(Schema):
 class HouseholdCreate(Strict):
     code = fields.String(required=True, validate=CODE)
     grid_id = Id(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    head_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    address = fields.String(required=True, validate=Filled(max=200))
+    head_name = fields.String(required=True, validate=Filled(max=50))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
 
 

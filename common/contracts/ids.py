@@ -9,14 +9,17 @@ schema) an id is written in decimal digits.
 
 from __future__ import annotations
 
+import json
 import re
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError
 
+from common.contracts import fields, validate
 from common.contracts.base import Form, Query
 
 MAX_ID = 2**63 - 1
 DIGITS = re.compile(r"[0-9]{1,19}")
+OWN_PATH = re.compile(r"(?:/api/v1/attachments/)?([0-9]{1,19})")
 
 
 class Id(fields.Integer):
@@ -52,3 +55,23 @@ def valid_path_int(name: str, value: int) -> bool:
     if name.endswith("_id"):
         return valid_id(value)
     return isinstance(value, int) and 0 <= value <= MAX_ID
+
+
+class AttachmentRef(fields.Integer):
+    """Evidence names an uploaded attachment by its id (POST /attachments answers it). A
+    number or its decimal digits; anything else (a file name, a URL, a hash) is refused
+    with the reference named, because evidence that is not on the platform proves nothing."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"format": "int64", "description": "附件编号(POST /attachments 的 id)"}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):  # "12", or the platform's own path to it
+            match = OWN_PATH.fullmatch(value)
+            value = int(match.group(1)) if match else value
+        if not valid_id(value):
+            # as the client wrote it: true, null, 1.5 or a text
+            shown = (value if isinstance(value, str) else json.dumps(value, default=str))[:60]
+            raise ValidationError(f"「{shown}」不是已上传附件的编号")
+        return value

@@ -3,12 +3,12 @@ their delivery log, and replay of the event stream."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common import roles
+from common.contracts import fields, validate
+from common.contracts.base import Filled, PagedQuery, PageMeta, Query, Schema, Strict
 from common.contracts.ids import Id
 
-MANAGER_ROLES = ("county_admin", "township_leader")
+MANAGER_ROLES = roles.TOWNSHIP
 DELIVERY_STATUSES = ["pending", "delivered", "dead", "cancelled"]
 
 # An AMQP topic pattern over event types: words split by dots, `*` one word, `#` any number.
@@ -57,7 +57,7 @@ class InboxCounts(Schema):
 
 
 class MarkRead(Strict):
-    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+    ids = fields.List(Id(), required=True, validate=Filled(max=500))
 
 
 class MarkReadResult(Schema):
@@ -68,12 +68,12 @@ class MarkReadResult(Schema):
 
 
 class SubscriptionCreate(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
     url = fields.String(required=True, validate=[validate.Length(max=500), WEBHOOK_URL])
     event_types = fields.List(
         fields.String(validate=[validate.Length(max=200), TYPE_PATTERN]),
         required=True,
-        validate=validate.Length(min=1, max=50),
+        validate=Filled(max=50),
         metadata={"description": "patterns such as grassroots.tasks.# or grassroots.*.alert.raised.v1"},
     )
     org_path = fields.String(

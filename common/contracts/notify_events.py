@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
-
+from common.contracts import fields
 from common.contracts.events import EventData, register
 from common.contracts.ids import Id
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, ValidationError
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
+from common.contracts import fields, validate
+from common.contracts.base import Filled, PagedQuery, PageMeta, Query, Schema, Strict
 from common.contracts.ids import Id
 
 PHONE = validate.Regexp(r"^1\d{10}$", error="手机号应为11位数字")
@@ -40,7 +41,7 @@ class _Lenient(Schema):
 
 
 class ServiceRequestCreate(_Lenient):
-    service_code = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    service_code = fields.String(required=True, validate=Filled(max=16))
     jurisdiction_id = fields.String(load_default=None, allow_none=True)
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     long = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))

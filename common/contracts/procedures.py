@@ -5,11 +5,11 @@ common/contracts/tasks_events.py (section "procedures")."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, validates_schema
 
-from common.contracts import grids
-from common.contracts.base import PagedQuery, PageMeta, Query, Strict
-from common.contracts.ids import Id
+from common.contracts import fields, grids, validate
+from common.contracts.base import Filled, PagedQuery, PageMeta, Query, Schema, Strict
+from common.contracts.ids import AttachmentRef, Id
 
 EVIDENCE_KINDS = (
     "held_at",
@@ -24,15 +24,15 @@ EVIDENCE_KINDS = (
 )
 # who a step can name: every role with an account in the tree, not a resident
 ROLES = tuple(r for r in grids.ROLES if r != "resident")
-Ref = fields.String(validate=validate.Length(min=1, max=500))
-Name = fields.String(validate=validate.Length(min=1, max=50))
+Ref = AttachmentRef()  # evidence names uploads by id (services/tasks/fieldwork/evidence.py)
+Name = fields.String(validate=Filled(max=50))
 
 # -- templates ---------------------------------------------------------------------------
 
 
 class TemplateStep(Strict):
     key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     evidence = fields.List(fields.String(validate=validate.OneOf(EVIDENCE_KINDS)), load_default=list)
     rules = fields.Dict(
@@ -49,19 +49,19 @@ class TemplateStep(Strict):
 
 class TemplateCreate(Strict):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z][A-Z0-9]{1,31}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     applies_to_major = fields.Boolean(load_default=False)
-    matter_codes = fields.List(fields.String(validate=validate.Length(min=1, max=32)), load_default=list)
-    steps = fields.List(fields.Nested(TemplateStep), required=True, validate=validate.Length(min=1, max=20))
+    matter_codes = fields.List(fields.String(validate=Filled(max=32)), load_default=list)
+    steps = fields.List(fields.Nested(TemplateStep), required=True, validate=Filled(max=20))
 
 
 class TemplateUpdate(Strict):
-    name = fields.String(validate=validate.Length(min=1, max=100))
+    name = fields.String(validate=Filled(max=100))
     description = fields.String(validate=validate.Length(max=2000))
     applies_to_major = fields.Boolean()
-    matter_codes = fields.List(fields.String(validate=validate.Length(min=1, max=32)))
-    steps = fields.List(fields.Nested(TemplateStep), validate=validate.Length(min=1, max=20))
+    matter_codes = fields.List(fields.String(validate=Filled(max=32)))
+    steps = fields.List(fields.Nested(TemplateStep), validate=Filled(max=20))
 
 
 class Template(Schema):
@@ -90,8 +90,8 @@ class TemplateReport(Schema):
 
 
 class ProcedureStart(Strict):
-    template_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    title = fields.String(validate=validate.Length(min=1, max=200))
+    template_code = fields.String(required=True, validate=Filled(max=32))
+    title = fields.String(validate=Filled(max=200))
     assignment_id = Id(metadata={"description": "a task's assignment (major matter) to run it for"})
     village_id = Id(metadata={"description": "the village, for a village matter with no task"})
 
@@ -108,13 +108,14 @@ class Proposal(Strict):
         required=True, validate=validate.OneOf(("member", "resident", "cadre", "organisation"))
     )
     name = fields.String(load_default="", validate=validate.Length(max=50))
-    content = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    content = fields.String(required=True, validate=Filled(max=2000))
 
 
 class Attendance(Strict):
     entitled = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
     present = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
     names = fields.List(Name, required=True, validate=validate.Length(max=100_000))
+    sheets = fields.List(Ref, validate=validate.Length(max=20), metadata={"description": "签到表照片或文件"})
 
 
 Votes = Strict.from_dict(
@@ -130,7 +131,7 @@ Votes = Strict.from_dict(
 class Notice(Strict):
     posted_at = fields.AwareDateTime(required=True)
     until = fields.AwareDateTime(required=True)
-    place = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    place = fields.String(required=True, validate=Filled(max=200))
     text = fields.String(load_default="", validate=validate.Length(max=5000))
 
     @validates_schema
@@ -172,7 +173,12 @@ class Step(Schema):
     status_label = fields.String()
     opened_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
-    evidence = fields.Dict(allow_none=True)
+    evidence = fields.Dict(
+        allow_none=True, metadata={"description": "as completed, with `files` (EXIF facts)"}
+    )
+    evidence_warnings = fields.List(
+        fields.Dict(), metadata={"description": "e.g. photo_taken_before_dispatch"}
+    )
 
 
 class Return(Schema):
@@ -255,35 +261,35 @@ class ChainReport(Schema):
 
 
 class ProjectCreate(Strict):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    title = fields.String(required=True, validate=Filled(max=200))
+    description = fields.String(required=True, validate=Filled(max=5000))
     budget = fields.Integer(
         required=True, validate=validate.Range(min=0, max=10**10), metadata={"description": "元"}
     )
     criteria = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
+        fields.String(validate=Filled(max=200)),
         required=True,
-        validate=validate.Length(min=1, max=20),
+        validate=Filled(max=20),
     )
-    matter_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    matter_code = fields.String(required=True, validate=Filled(max=32))
     deadline = fields.AwareDateTime(required=True, metadata={"description": "竞榜截止时间"})
     township_id = Id(metadata={"description": "默认为发榜人所在乡镇"})
 
 
 class BidCreate(Strict):
-    case = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    case = fields.String(required=True, validate=Filled(max=10_000))
     attachments = fields.List(Ref, load_default=list, validate=validate.Length(max=20))
 
 
 class AwardDecision(Strict):
     meeting_date = fields.Date(required=True)
-    attendees = fields.List(Name, required=True, validate=validate.Length(min=1, max=200))
-    minutes = fields.List(Ref, required=True, validate=validate.Length(min=1, max=50))
+    attendees = fields.List(Name, required=True, validate=Filled(max=200))
+    minutes = fields.List(Ref, required=True, validate=Filled(max=50))
 
 
 class AwardRequest(Strict):
     bid_id = Id(required=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=Filled(max=2000))
     decision = fields.Nested(
         AwardDecision, metadata={"description": "集体讨论记录:事项为重大事项时必填,随任务一并记录"}
     )
@@ -295,7 +301,11 @@ class Bid(Schema):
     village_id = Id()
     village_name = fields.String()
     case = fields.String()
-    attachments = fields.List(fields.String())
+    attachments = fields.List(fields.Raw())
+    files = fields.List(
+        fields.Dict(),
+        metadata={"description": "each attachment: name, kind, when and where a photo was taken"},
+    )
     submitted_by = Id()
     submitted_at = fields.DateTime()
     revised_at = fields.DateTime(allow_none=True)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
-
+from common.contracts import fields, validate
 from common.contracts.base import PagedQuery, Query, Schema, Strict
 from common.contracts.ids import Id
 
 PERIOD = validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$", error="期间应为 YYYY-MM、YYYY-Qn 或 YYYY")
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份应为 YYYY-MM")
-INDICES = ["pioneer", "fortress", "service", "three_links", "lead_goose"]
 KINDS = ["member", "grid", "village", "team", "township", "county", "cadre", "secretary"]
 BOARDS = ["village_board", "cadre_board", "pioneer", "fortress", "service", "three_links", "lead_goose"]
 

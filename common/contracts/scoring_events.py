@@ -3,8 +3,7 @@ grid colour changes (红黄绿网格). notify and outside systems consume them."
 
 from __future__ import annotations
 
-from marshmallow import fields
-
+from common.contracts import fields
 from common.contracts.events import EventData, Place, register
 from common.contracts.ids import Id
 

@@ -4,9 +4,10 @@ suggester answers, and what screening found in a task's text."""
 from __future__ import annotations
 
 import regex
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, validates_schema
 
-from common.contracts.base import Query, Strict
+from common.contracts import fields, validate
+from common.contracts.base import Filled, Query, Schema, Strict
 
 RULE_ID = validate.Regexp(
     r"^[0-9A-Za-z_-]{1,32}$", error="规则编号只能包含字母、数字、下划线和连字符,最长32位"
@@ -23,16 +24,16 @@ def _compiles(pattern: str) -> None:
 
 
 class NegativeRuleFields(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=Filled(max=100))
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     keywords = fields.List(
-        fields.String(validate=validate.Length(min=1, max=50)),
+        fields.String(validate=Filled(max=50)),
         load_default=list,
         validate=validate.Length(max=100),
         metadata={"description": "a hit when any of them occurs in the title or text"},
     )
     patterns = fields.List(
-        fields.String(validate=[validate.Length(min=1, max=300), _compiles]),
+        fields.String(validate=[Filled(max=300), _compiles]),
         load_default=list,
         validate=validate.Length(max=50),
         metadata={"description": "Python regular expressions; a hit when any matches"},

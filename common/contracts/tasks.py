@@ -1,17 +1,26 @@
-"""Contracts of the tasks service's taskflow capability: the matter catalogue, tasks and
-their screening, review and dispatch, assignments, the ledger and statistics."""
+"""Contracts of the tasks service's taskflow capability: tasks and their screening, review
+and dispatch, assignments, the ledger and statistics (the catalogue's are in catalogue.py)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, validates_schema
 
-from common.contracts.base import PagedQuery, PageMeta, Query, Rate, Strict
-from common.contracts.ids import Id
+from common.contracts import fields, validate
+from common.contracts.base import Filled, PagedQuery, PageMeta, Query, Rate, Schema, Strict
+from common.contracts.catalogue import MATTER_CODE, Suggestion
+from common.contracts.ids import AttachmentRef, Id
 from common.contracts.screening import ScreeningReason
 
-LEVELS = ["township", "village", "grid"]
-EVIDENCE_KINDS = ["text", "photo", "location", "attachment"]
-TASK_STATUSES = ["needs_code", "rejected", "pending_review", "approved", "returned", "dispatched", "done"]
+TASK_STATUSES = [
+    "needs_code",
+    "rejected",
+    "pending_review",
+    "approved",
+    "returned",
+    "dispatched",
+    "done",
+    "withdrawn",
+]
 ASSIGNMENT_STATUSES = [
     "dispatched",
     "assigned",
@@ -23,110 +32,14 @@ ASSIGNMENT_STATUSES = [
 ]
 REJECT_REASONS = ["unknown_code", "retired_code", "level_not_allowed", "duplicate"]
 
-MATTER_CODE = validate.Regexp(
-    r"^[0-9A-Za-z_-]{1,32}$", error="事项编码只能包含字母、数字、下划线和连字符,最长32位"
-)
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM")
-
-
-# -- catalogue -------------------------------------------------------------------------
-
-
-class CatalogueMatterFields(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    category = fields.String(load_default="", validate=validate.Length(max=50))
-    levels = fields.List(
-        fields.String(validate=validate.OneOf(LEVELS)),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "levels it may be sent to: township | village | grid"},
-    )
-    department = fields.String(load_default="", validate=validate.Length(max=100))
-    default_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=365))
-    major = fields.Boolean(load_default=False, metadata={"description": "needs a collective decision"})
-    evidence = fields.List(
-        fields.String(validate=validate.OneOf(EVIDENCE_KINDS)),
-        load_default=list,
-        metadata={"description": "what completion needs: text | photo | location | attachment"},
-    )
-    keywords = fields.String(load_default="", validate=validate.Length(max=300))
-    aliases = fields.String(
-        validate=validate.Length(max=500),
-        metadata={"description": "what senders call it, space-separated (kept when left out)"},
-    )
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
-
-
-class CatalogueMatterCreate(CatalogueMatterFields):
-    code = fields.String(required=True, validate=MATTER_CODE)
-
-
-class CatalogueMatterUpdate(CatalogueMatterFields):
-    """A new version of the matter; the old one stays for the tasks that carry it."""
-
-
-class CatalogueMatter(Schema):
-    id = Id()
-    code = fields.String()
-    version = fields.Integer()
-    current = fields.Boolean()
-    name = fields.String()
-    category = fields.String()
-    levels = fields.List(fields.String())
-    level_labels = fields.List(fields.String())
-    department = fields.String()
-    default_days = fields.Integer()
-    major = fields.Boolean()
-    evidence = fields.List(fields.String())
-    evidence_labels = fields.List(fields.String())
-    keywords = fields.String()
-    aliases = fields.String()
-    description = fields.String()
-    created_at = fields.DateTime()
-    retired_at = fields.DateTime(allow_none=True)
-    retired = fields.Boolean()
-
-
-class CatalogueMatterDetail(CatalogueMatter):
-    versions = fields.List(fields.Nested(CatalogueMatter))
-
-
-class CatalogueQuery(PagedQuery):
-    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
-    category = fields.String(load_default=None, allow_none=True)
-    include_retired = fields.Boolean(load_default=False)
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-
-
-class CatalogueMatterPage(Schema):
-    items = fields.List(fields.Nested(CatalogueMatter), required=True)
-    meta = fields.Nested(PageMeta, required=True)
-
-
-class CatalogueReport(Schema):
-    created = fields.Integer()
-    updated = fields.Integer()
-    retired = fields.Integer()
-    unchanged = fields.Integer()
-    negative_rules = fields.Dict(metadata={"description": "the default negative list: created, unchanged"})
-
-
-class SuggestRequest(Strict):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-class Suggestion(Schema):
-    code = fields.String()
-    name = fields.String()
-    score = fields.Float()
 
 
 # -- tasks -----------------------------------------------------------------------------
 
 
 class TaskCreate(Strict):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = fields.String(required=True, validate=Filled(max=200))
     content = fields.String(load_default="", validate=validate.Length(max=10000))
     matter_code = fields.String(
         load_default=None, allow_none=True, validate=MATTER_CODE, metadata={"description": "screening code"}
@@ -134,7 +47,7 @@ class TaskCreate(Strict):
     target_ids = fields.List(
         Id(),
         required=True,
-        validate=validate.Length(min=1, max=5000),
+        validate=Filled(max=5000),
         metadata={"description": "org units (township, village or grid) the task is for"},
     )
     deadline = fields.Date(load_default=None, allow_none=True)
@@ -145,7 +58,7 @@ class TaskCode(Strict):
 
 
 class TaskEdit(Strict):
-    target_ids = fields.List(Id(), validate=validate.Length(min=1, max=5000))
+    target_ids = fields.List(Id(), validate=Filled(max=5000))
     deadline = fields.Date()
 
     @validates_schema
@@ -155,20 +68,24 @@ class TaskEdit(Strict):
 
 
 class ReasonBody(Strict):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=Filled(max=500))
+
+
+class WithdrawBody(Strict):
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class DecisionCreate(Strict):
     meeting_date = fields.Date(required=True)
     attendees = fields.List(
-        fields.String(validate=validate.Length(min=1, max=50)), required=True, validate=validate.Length(min=1)
+        fields.String(validate=Filled(max=50)), required=True, validate=validate.Length(min=1)
     )
-    decision = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    decision = fields.String(required=True, validate=Filled(max=5000))
     minutes = fields.List(
-        fields.String(validate=validate.Length(min=1, max=500)),
+        AttachmentRef(),
         required=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "references (ids, URLs or hashes) of the attached minutes"},
+        validate=Filled(max=50),
+        metadata={"description": "会议记录:已上传附件的编号"},
     )
 
 
@@ -176,13 +93,13 @@ class Decision(Schema):
     meeting_date = fields.Date()
     attendees = fields.List(fields.String())
     decision = fields.String()
-    minutes = fields.List(fields.String())
+    minutes = fields.List(fields.Raw())
     recorded_by = Id()
     recorded_at = fields.DateTime()
 
 
 class DispatchRequest(Strict):
-    village_ids = fields.List(Id(), validate=validate.Length(min=1, max=5000))
+    village_ids = fields.List(Id(), validate=Filled(max=5000))
     org_unit_id = Id(
         metadata={"description": "every village under this township (or county) among the targets"}
     )
@@ -272,8 +189,22 @@ class TaskDeadlineReport(Schema):
 
 
 class AssignRequest(Strict):
-    grid_id = Id(required=True)
-    assignee_id = Id(load_default=None, allow_none=True)
+    """To a grid (optionally a person there), or straight to a person of the village."""
+
+    grid_id = Id(load_default=None, allow_none=True, metadata={"description": "one of the village's grids"})
+    assignee_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "with grid_id: that grid's worker or linked cadre; alone: a cadre, grid worker"
+            " or the secretary of the village"
+        },
+    )
+
+    @validates_schema
+    def _someone(self, data, **kwargs):
+        if data.get("grid_id") is None and data.get("assignee_id") is None:
+            raise ValidationError("请选择分派的网格或人员", "grid_id")
 
 
 class Location(Strict):
@@ -284,8 +215,8 @@ class Location(Strict):
 
 class Evidence(Strict):
     text = fields.String(load_default="", validate=validate.Length(max=5000))
-    photos = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
-    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
+    photos = fields.List(AttachmentRef(), load_default=list, validate=validate.Length(max=50))
+    attachments = fields.List(AttachmentRef(), load_default=list, validate=validate.Length(max=50))
     location = fields.Nested(Location, load_default=None, allow_none=True)
 
 
@@ -308,7 +239,16 @@ class Assignment(Schema):
     status_label = fields.String()
     deadline = fields.Date()
     overdue = fields.Boolean()
-    evidence = fields.Dict(allow_none=True)
+    evidence = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "as submitted, with `files`: each attachment's name and EXIF capture time/place"
+        },
+    )
+    evidence_warnings = fields.List(
+        fields.Dict(),
+        metadata={"description": "e.g. photo_taken_before_dispatch: a photo taken before dispatch"},
+    )
     evidence_required = fields.List(fields.String())
     return_reason = fields.String(allow_none=True)
     dispatched_at = fields.DateTime()
@@ -411,13 +351,14 @@ class TaskStats(Schema):
     start = fields.String(data_key="from")
     end = fields.String(data_key="to")
     submitted = fields.Integer(metadata={"description": "tasks that arrived, screened or not"})
-    received = fields.Integer(metadata={"description": "passed screening"})
+    received = fields.Integer(metadata={"description": "passed screening and not withdrawn"})
     rejected = fields.Integer()
     rejected_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
     negative_list = fields.Integer(metadata={"description": "tasks held for hitting the negative list"})
     negative_list_by_rule = fields.Dict(keys=fields.String(), values=fields.Integer())
     needs_code = fields.Integer()
     returned = fields.Integer()
+    withdrawn = fields.Integer(metadata={"description": "taken back by their sender before review (撤回)"})
     dispatched = fields.Integer(metadata={"description": "tasks dispatched"})
     assignments = fields.Integer(metadata={"description": "tasks reaching villages (assignments)"})
     completed = fields.Integer()

@@ -9,8 +9,7 @@ Scoring and notify consume these; the fields below are the contract they rely on
 
 from __future__ import annotations
 
-from marshmallow import fields
-
+from common.contracts import fields
 from common.contracts.events import EventData, Place, register
 from common.contracts.ids import Id
 
@@ -115,7 +114,26 @@ class CatalogueChanged(EventData):
     actor_id = Id(allow_none=True)
 
 
+class TaskWithdrawn(Place):
+    task_id = Id(required=True)
+    title = fields.String(required=True)
+    matter_code = fields.String(allow_none=True)
+    sender_id = Id(required=True, metadata={"description": "person who sent it"})
+    actor_id = Id(required=True, metadata={"description": "who withdrew it: the sender or a county admin"})
+    from_status = fields.String(
+        required=True,
+        metadata={"description": "needs_code | pending_review: the reviewers had it only in the latter"},
+    )
+    reason = fields.String(allow_none=True)
+
+
 register("tasks", "task.updated", TaskUpdated, "The reviewer changed a task's targets or deadline")
+register(
+    "tasks",
+    "task.withdrawn",
+    TaskWithdrawn,
+    "The sender withdrew a task still waiting for its screening code or for review (撤回)",
+)
 register("tasks", "task.decision_recorded", DecisionRecorded, "A collective decision was recorded (集体讨论)")
 register(
     "tasks", "catalogue.changed", CatalogueChanged, "A catalogue matter was created, versioned or retired"

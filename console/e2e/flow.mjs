@@ -37,10 +37,12 @@ export async function flow({ newPage, login, shot, step, expectText, CONSOLE_URL
   await expectText(page, '[data-test=task-drawer]', '过筛通过')
   step('approve')
   await drawer.locator('[data-test=approve]').click()
+  await page.locator('.el-message-box__btns .el-button--primary', { hasText: '审核通过' }).click() // confirmed
   await drawer.locator('[data-test=dispatch]').waitFor()
   await shot(page, '11-township-review-dispatch')
   step('dispatch to every village of the township')
   await drawer.locator('[data-test=dispatch]').click()
+  await page.locator('.el-message-box__btns .el-button--primary', { hasText: '派单' }).click() // confirmed
   await expectText(page, '[data-test=task-drawer]', '各村办理')
   await shot(page, '12-township-dispatched')
   await page.context().close()
@@ -97,6 +99,7 @@ export async function flow({ newPage, login, shot, step, expectText, CONSOLE_URL
   await shot(page, '30-township-progress')
   step('accept')
   await waiting.locator('[data-test=accept]').click()
+  await page.locator('.el-message-box__btns .el-button--primary', { hasText: '验收通过' }).click() // every action confirmed
   await waiting.waitFor({ state: 'detached' })
   step('village board')
   await page.click('[data-test=menu-boards]')

@@ -36,7 +36,24 @@ export function clearSession() {
   setToken('')
   auth.actor = null
   auth.unread = 0
+  sessionStorage.removeItem('grassroots.actor')
+  for (const k of Object.keys(sessionStorage)) if (k.startsWith('grassroots.kept.')) sessionStorage.removeItem(k)
 }
+
+// an answer kept for the tab's session, shown when there is no signal (the phone app's lists)
+export function keep(key, value) {
+  try {
+    sessionStorage.setItem('grassroots.kept.' + key, JSON.stringify(value))
+  } catch {
+    // storage full: the screen just cannot open offline
+  }
+  return value
+}
+export function kept(key) {
+  const v = sessionStorage.getItem('grassroots.kept.' + key)
+  return v ? JSON.parse(v) : undefined
+}
+export const isNetworkError = (err) => err instanceof ApiError && err.code === 'network'
 
 function query(params) {
   if (!params) return ''

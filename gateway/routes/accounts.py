@@ -7,6 +7,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common import roles as groups
 from common.contracts import accounts as a
 from common.contracts import grids as g
 from common.remote import call, rpc_timeout
@@ -14,7 +15,6 @@ from gateway import auth
 from gateway.http import route
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ADMINS = ["county_admin", "township_leader", "village_secretary"]  # as for granting an account
 
 
 def hashing_timeout() -> float:
@@ -64,7 +64,7 @@ class AccountRoutes:
         summary="停用账号 / disable a login",
         tag="people",
         response=g.Person,
-        roles=ADMINS,
+        roles=groups.ACCOUNT_ADMINS,
         description="停用后该账号无法登录,已签发的登录凭证立即失效。",
     )
     def disable_account(self, request, actor, person_id):
@@ -78,7 +78,7 @@ class AccountRoutes:
         summary="启用账号 / enable a login",
         tag="people",
         response=g.Person,
-        roles=ADMINS,
+        roles=groups.ACCOUNT_ADMINS,
     )
     def enable_account(self, request, actor, person_id):
         return account_changed(
@@ -91,7 +91,7 @@ class AccountRoutes:
         summary="导出审计记录(.xlsx)/ export the audit trail",
         tag="auth",
         query=g.AuditQuery,
-        roles=["county_admin", "auditor"],
+        roles=groups.AUDIT_EXPORTERS,
     )
     def audit_export(self, request, actor, query):
         content = base64.b64decode(call(self.grids, "grids", "audit_export", actor, query, timeout=60))
@@ -108,7 +108,7 @@ class AccountRoutes:
         tag="open311",
         response=a.Open311Key,
         status=201,
-        roles=["resident"],
+        roles=groups.RESIDENT,
         description="api_key 只在此时显示一次;平台只保存其摘要。",
     )
     def issue_open311_key(self, request, actor):
@@ -121,7 +121,7 @@ class AccountRoutes:
         tag="open311",
         response=a.Open311Key,
         many=True,
-        roles=["resident"],
+        roles=groups.RESIDENT,
     )
     def open311_keys(self, request, actor):
         return call(self.grids, "grids", "open311_keys", actor)
@@ -132,7 +132,7 @@ class AccountRoutes:
         summary="作废 Open311 api_key / revoke an Open311 api_key",
         tag="open311",
         response=a.Open311Key,
-        roles=["resident"],
+        roles=groups.RESIDENT,
     )
     def revoke_open311_key(self, request, actor, key_id):
         return call(self.grids, "grids", "revoke_open311_key", actor, key_id)

@@ -7,20 +7,13 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common import roles as groups
 from common.contracts import fieldwork as f
 from common.remote import call
 from gateway.downloads import file_headers
 from gateway.http import route
 
 TAG = "fieldwork"
-LEADERS = [
-    "county_admin",
-    "township_leader",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-]
 
 
 def _client(request) -> str:
@@ -38,7 +31,7 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.GenerateLists,
         response=f.GenerateReport,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
         description="每月初定时自动生成;重复执行只补齐缺少的部分,不会重复发事件。",
     )
     def visit_lists_generate(self, request, actor, body):
@@ -51,7 +44,7 @@ class FieldworkRoutes:
         summary="从组织服务同步党员联户关系 / refresh the member↔household replica",
         tag=TAG,
         response=f.SyncReport,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
     )
     def visit_lists_sync(self, request, actor):
         return call(self.tasks, "tasks", "fieldwork_sync_links", actor, timeout=300)
@@ -63,7 +56,7 @@ class FieldworkRoutes:
         tag=TAG,
         query=f.MonthQuery,
         response=f.MyList,
-        roles=["member"],
+        roles=groups.MEMBER,
     )
     def visit_lists_mine(self, request, actor, query):
         return call(self.tasks, "tasks", "visit_my_list", actor, query)
@@ -75,7 +68,7 @@ class FieldworkRoutes:
         tag=TAG,
         query=f.ListsQuery,
         response=f.ListPage,
-        roles=LEADERS,
+        roles=groups.PLACE_LEADERS,
     )
     def visit_lists(self, request, actor, query):
         return call(self.tasks, "tasks", "visit_lists", actor, query)
@@ -90,7 +83,7 @@ class FieldworkRoutes:
         body=f.VisitCreate,
         response=f.Visit,
         status=201,
-        roles=["member"],
+        roles=groups.MEMBER,
         description="走访中提出的诉求各成为一件网格层级的事项(微事快办);系统向该户手机发送一次性评价码。",
     )
     def visit_record(self, request, actor, body):
@@ -117,7 +110,7 @@ class FieldworkRoutes:
         summary="重发评价码 / send the household a new rating code",
         tag=TAG,
         response=f.RatingCodeSent,
-        roles=["member"],
+        roles=groups.MEMBER,
         description="仅限走访的党员本人,且该户尚未评价;此前未用的评价码随即作废;每次走访每小时最多 3 次(429)。",
     )
     def rating_code_resend(self, request, actor, visit_id):
@@ -146,7 +139,7 @@ class FieldworkRoutes:
         body=f.MatterCreate,
         response=f.Matter,
         status=201,
-        roles=["grid_worker", "village_cadre", "village_secretary", "member"],
+        roles=groups.MATTER_HANDLERS,
     )
     def matter_create(self, request, actor, body):
         return call(self.tasks, "tasks", "matter_create", actor, body)
@@ -173,13 +166,27 @@ class FieldworkRoutes:
         return call(self.tasks, "tasks", "matter_get", actor, matter_id)
 
     @route(
+        "GET",
+        "/api/v1/matters/<int:matter_id>/requester",
+        summary="诉求人联系方式(完整手机号)/ how to reach the requester",
+        tag=TAG,
+        response=f.Requester,
+        roles=groups.STAFF,
+        sensitive=True,
+        description="仅限接单部门(事项已派给本部门)和事项当前层级的办理人(网格员、包格干部、村党组织书记、"
+        "乡镇四平台);看不到该事项的返回 404,看得到但不是办理人的返回 403。每次查看记入审计记录。",
+    )
+    def matter_requester(self, request, actor, matter_id):
+        return call(self.tasks, "tasks", "matter_requester", actor, matter_id)
+
+    @route(
         "POST",
         "/api/v1/matters/<int:matter_id>/escalate",
         summary="上报上一级(网格→村→乡镇四平台)/ escalate",
         tag=TAG,
         body=f.MatterStep,
         response=f.Matter,
-        roles=["member", "grid_worker", "village_cadre", "village_secretary"],
+        roles=groups.MATTER_HANDLERS,
     )
     def matter_escalate(self, request, actor, body, matter_id):
         return call(self.tasks, "tasks", "matter_escalate", actor, matter_id, body)
@@ -191,7 +198,9 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.MatterDispatch,
         response=f.Matter,
-        roles=["township_leader", "department_staff", "county_admin"],
+        roles=groups.DISPATCH_DESKS,
+        description="乡镇分管领导、乡镇四平台工作人员,或联系该村的组团干部(组团联村),"
+        "只能派给服务该地的部门(县级部门或本乡镇四平台)。",
     )
     def matter_dispatch(self, request, actor, body, matter_id):
         return call(self.tasks, "tasks", "matter_dispatch", actor, matter_id, body)
@@ -203,7 +212,7 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.MatterStep,
         response=f.Matter,
-        roles=["department_staff"],
+        roles=groups.DEPARTMENT_STAFF,
     )
     def matter_take(self, request, actor, body, matter_id):
         return call(self.tasks, "tasks", "matter_take", actor, matter_id, body)
@@ -237,7 +246,7 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.DeadlineCheck,
         response=f.DeadlineReport,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
         description="定时任务每分钟执行;可指定 now 以某一时刻为准检查。",
     )
     def matter_check_deadlines(self, request, actor, body):
@@ -334,7 +343,7 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.AlertCheck,
         response=f.AlertReport,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
     )
     def alerts_check(self, request, actor, body):
         return call(
@@ -348,7 +357,7 @@ class FieldworkRoutes:
         tag=TAG,
         query=f.StatsQuery,
         response=f.Stats,
-        roles=LEADERS,
+        roles=groups.PLACE_LEADERS,
     )
     def fieldwork_stats(self, request, actor, query):
         return call(self.tasks, "tasks", "fieldwork_stats", actor, query, timeout=30)
@@ -359,7 +368,7 @@ class FieldworkRoutes:
         summary="办理时限与预警阈值 / deadlines and alert thresholds",
         tag=TAG,
         response=f.SettingsView,
-        roles=LEADERS,
+        roles=groups.PLACE_LEADERS,
     )
     def fieldwork_settings(self, request, actor):
         return call(self.tasks, "tasks", "fieldwork_settings_get", actor)
@@ -371,7 +380,7 @@ class FieldworkRoutes:
         tag=TAG,
         body=f.Settings,
         response=f.SettingsView,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
     )
     def fieldwork_settings_put(self, request, actor, body):
         return call(self.tasks, "tasks", "fieldwork_settings_put", actor, body)

@@ -4,12 +4,11 @@ leaders their township; notify checks both."""
 
 from __future__ import annotations
 
+from common import roles as groups
 from common.contracts import notify as n
 from common.contracts.base import PagedQuery
 from common.remote import call
 from gateway.http import route
-
-MANAGERS = list(n.MANAGER_ROLES)
 
 
 class NotifyRoutes:
@@ -21,7 +20,7 @@ class NotifyRoutes:
         body=n.SubscriptionCreate,
         response=n.SubscriptionCreated,
         status=201,
-        roles=MANAGERS,
+        roles=groups.TOWNSHIP,
         description="Deliveries are CloudEvents 1.0 (structured JSON), signed with "
         "`X-Grassroots-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`; "
         "failures are retried with exponential backoff and then dead-lettered.",
@@ -36,7 +35,7 @@ class NotifyRoutes:
         tag="events",
         query=PagedQuery,
         response=n.SubscriptionPage,
-        roles=MANAGERS,
+        roles=groups.TOWNSHIP,
     )
     def subscriptions(self, request, actor, query):
         return call(self.notify, "notify", "subscriptions", actor, query)
@@ -47,7 +46,7 @@ class NotifyRoutes:
         summary="停止事件订阅 / end a subscription",
         tag="events",
         response=n.Subscription,
-        roles=MANAGERS,
+        roles=groups.TOWNSHIP,
     )
     def end_subscription(self, request, actor, subscription_id):
         return call(self.notify, "notify", "end_subscription", actor, subscription_id)
@@ -59,7 +58,7 @@ class NotifyRoutes:
         tag="events",
         query=n.DeliveryQuery,
         response=n.DeliveryPage,
-        roles=MANAGERS,
+        roles=groups.TOWNSHIP,
     )
     def deliveries(self, request, actor, subscription_id, query):
         return call(self.notify, "notify", "deliveries", actor, subscription_id, query)
@@ -71,7 +70,7 @@ class NotifyRoutes:
         tag="events",
         query=n.ReplayQuery,
         response=n.ReplayPage,
-        roles=MANAGERS,
+        roles=groups.TOWNSHIP,
         description="By time range (`since`, `until`) and/or after the id of the last event "
         "seen (`after`); `type` takes a topic pattern. Page on with `next_after`.",
     )

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 
 from werkzeug.wrappers import Request, Response
 
+from common import roles as groups
 from common.contracts import open311 as o
 from common.contracts.ids import valid_id
 from common.errors import DomainError
@@ -35,14 +36,6 @@ log = logging.getLogger(__name__)
 BASE = "/open311/v2"
 FORMATS = ("json", "xml")
 PLURALS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
-LEADERS = [
-    "county_admin",
-    "township_leader",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-]
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -240,7 +233,7 @@ class Open311Routes:
         tag="hotspots",
         query=o.HotspotsQuery,
         response=o.HotspotPage,
-        roles=LEADERS,
+        roles=groups.PLACE_LEADERS,
         description="相似诉求在某村或乡镇本周明显多于往常(z 分数)时的预警,附样例诉求;方法见 docs/hotspots.md。",
     )
     def hotspots(self, request, actor, query):
@@ -252,7 +245,7 @@ class Open311Routes:
         summary="热点预警详情 / a hotspot alert",
         tag="hotspots",
         response=o.Hotspot,
-        roles=LEADERS,
+        roles=groups.PLACE_LEADERS,
     )
     def hotspot(self, request, actor, hotspot_id):
         return call(self.tasks, "tasks", "hotspot_get", actor, hotspot_id)
@@ -264,7 +257,7 @@ class Open311Routes:
         tag="hotspots",
         body=o.HotspotCheck,
         response=o.HotspotReport,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
         description="每小时自动检测本周;重复执行不会重复预警。week 缺省为本周(ISO 周,北京时间)。",
     )
     def hotspot_check(self, request, actor, body):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from werkzeug.wrappers import Response
 
+from common import roles as groups
 from common.contracts import grids as g
 from common.contracts.base import load
 from common.errors import DomainError
@@ -62,7 +63,7 @@ class OrgRoutes:
         tag="auth",
         query=g.AuditQuery,
         response=g.AuditPage,
-        roles=["county_admin", "township_leader", "auditor"],
+        roles=groups.AUDIT_READERS,
         description="县级管理员和审计员看全部记录,镇街领导看本辖区;只读,没有修改或删除接口。",
     )
     def audit_log(self, request, actor, query):
@@ -96,7 +97,7 @@ class OrgRoutes:
         body=g.OrgUnitCreate,
         response=g.OrgUnit,
         status=201,
-        roles=["county_admin", "township_leader"],
+        roles=groups.TOWNSHIP,
     )
     def create_org_unit(self, request, actor, body):
         return call(self.grids, "grids", "create_org_unit", actor, body)
@@ -143,7 +144,7 @@ class OrgRoutes:
         body=g.PersonCreate,
         response=g.Person,
         status=201,
-        roles=["county_admin", "township_leader", "village_secretary"],
+        roles=groups.ACCOUNT_ADMINS,
     )
     def create_person(self, request, actor, body):
         return call(self.grids, "grids", "create_person", actor, body)
@@ -155,7 +156,7 @@ class OrgRoutes:
         tag="people",
         body=g.AccountGrant,
         response=g.Person,
-        roles=["county_admin", "township_leader", "village_secretary"],
+        roles=groups.ACCOUNT_ADMINS,
     )
     def grant_account(self, request, actor, person_id, body):
         answer = call(self.grids, "grids", "grant_account", actor, person_id, body, timeout=hashing_timeout())
@@ -217,7 +218,7 @@ class OrgRoutes:
         body=g.LinkCreate,
         response=g.Link,
         status=201,
-        roles=["county_admin", "township_leader", "village_secretary"],
+        roles=groups.ACCOUNT_ADMINS,
     )
     def create_link(self, request, actor, body):
         return call(self.grids, "grids", "create_link", actor, body)
@@ -228,7 +229,7 @@ class OrgRoutes:
         summary="解除联系关系 / end a link",
         tag="links",
         response=g.Link,
-        roles=["county_admin", "township_leader", "village_secretary"],
+        roles=groups.ACCOUNT_ADMINS,
     )
     def end_link(self, request, actor, link_id):
         return call(self.grids, "grids", "end_link", actor, link_id)
@@ -242,7 +243,7 @@ class OrgRoutes:
         tag="imports",
         upload=True,
         response=g.ImportReport,
-        roles=["county_admin", "township_leader"],
+        roles=groups.TOWNSHIP,
         description="kind: tree, people, households, links. 整体校验,有任何错误则不写入,并返回逐行中文错误。",
     )
     def import_file(self, request, actor, upload, kind):

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import base64
 
+from common import roles as groups
 from common.contracts import procedures as c
 from common.remote import call, rpc_timeout
 from gateway.http import route
 from gateway.routes.tasks import _xlsx
-
-ADMIN = ["county_admin"]
-TOWNSHIP = ["county_admin", "township_leader"]
-VILLAGE = ["village_secretary", "village_cadre"]
-CHAIN = ["county_admin", "township_leader", "village_secretary"]
 
 
 class ProceduresRoutes:
@@ -37,7 +33,7 @@ class ProceduresRoutes:
         summary="载入默认程序模板 / load the default templates",
         tag="procedures",
         response=c.TemplateReport,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def template_seed_default(self, request, actor):
         return call(self.tasks, "tasks", "template_seed_default", actor)
@@ -50,7 +46,7 @@ class ProceduresRoutes:
         body=c.TemplateCreate,
         response=c.Template,
         status=201,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def template_create(self, request, actor, body):
         return call(self.tasks, "tasks", "template_create", actor, body)
@@ -72,7 +68,7 @@ class ProceduresRoutes:
         tag="procedures",
         body=c.TemplateUpdate,
         response=c.Template,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def template_update(self, request, actor, code, body):
         return call(self.tasks, "tasks", "template_update", actor, code, body)
@@ -87,7 +83,7 @@ class ProceduresRoutes:
         body=c.ProcedureStart,
         response=c.Procedure,
         status=201,
-        roles=VILLAGE,
+        roles=groups.PROCEDURE_STARTERS,
     )
     def procedure_start(self, request, actor, body):
         return call(self.tasks, "tasks", "procedure_start", actor, body)
@@ -120,7 +116,7 @@ class ProceduresRoutes:
         tag="procedures",
         body=c.StepComplete,
         response=c.Procedure,
-        roles=VILLAGE,
+        roles=groups.PROCEDURE_STARTERS,
         description="按顺序办理;佐证或规则不满足时该步骤被退回并留痕,返回 422 step_returned 及原因。",
     )
     def procedure_complete_step(self, request, actor, procedure_id, position, body):
@@ -135,7 +131,7 @@ class ProceduresRoutes:
         tag="ledger",
         query=c.ChainQuery,
         response=c.ChainReport,
-        roles=CHAIN,
+        roles=groups.CHAIN_READERS,
         description="逐村校验每条台账记录的规范内容、前一哈希与本条哈希,报告第一处断链。",
     )
     def ledger_chain_verify(self, request, actor, query):
@@ -147,7 +143,7 @@ class ProceduresRoutes:
         summary="导出村台账及哈希(.xlsx)/ a village's chained ledger for archives",
         tag="ledger",
         query=c.ChainExportQuery,
-        roles=CHAIN,
+        roles=groups.CHAIN_READERS,
     )
     def ledger_chain_export(self, request, actor, query):
         result = call(
@@ -166,7 +162,7 @@ class ProceduresRoutes:
         body=c.ProjectCreate,
         response=c.ProjectDetail,
         status=201,
-        roles=TOWNSHIP,
+        roles=groups.TOWNSHIP,
     )
     def project_post(self, request, actor, body):
         return call(self.tasks, "tasks", "project_post", actor, body)
@@ -200,7 +196,7 @@ class ProceduresRoutes:
         body=c.BidCreate,
         response=c.Bid,
         status=201,
-        roles=["village_secretary"],
+        roles=groups.BIDDERS,
     )
     def project_bid(self, request, actor, project_id, body):
         return call(self.tasks, "tasks", "project_bid", actor, project_id, body)
@@ -212,7 +208,7 @@ class ProceduresRoutes:
         tag="projects",
         body=c.AwardRequest,
         response=c.ProjectDetail,
-        roles=TOWNSHIP,
+        roles=groups.TOWNSHIP,
         description="竞榜截止后,乡镇比较各村材料并说明理由公开揭榜;揭榜即生成给中榜村的任务(过筛、审核、派单)。",
     )
     def project_award(self, request, actor, project_id, body):
@@ -229,7 +225,7 @@ class ProceduresRoutes:
         tag="procedures",
         query=c.StatsQuery,
         response=c.ProcedureStats,
-        roles=["county_admin", "township_leader", "village_secretary", "team_cadre"],
+        roles=groups.PROCEDURE_FIGURE_READERS,
     )
     def procedures_stats(self, request, actor, query):
         return call(self.tasks, "tasks", "procedures_stats_summary", actor, query)

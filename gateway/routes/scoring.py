@@ -5,6 +5,7 @@ within their township, a village secretary their village, a county admin the cou
 
 from __future__ import annotations
 
+from common import roles as groups
 from common.contracts import scoring as s
 from common.remote import call
 from gateway.http import route
@@ -58,7 +59,7 @@ class ScoringRoutes:
         tag="scoring",
         body=s.RecomputeRequest,
         response=s.RecomputeResult,
-        roles=["county_admin"],
+        roles=groups.COUNTY_ADMIN,
     )
     def recompute(self, request, actor, body):
         return call(self.scoring, "scoring", "recompute", actor, body, timeout=120)

@@ -3,11 +3,11 @@ admin lists and edits; screening applies the current version of each rule to eve
 
 from __future__ import annotations
 
+from common import roles as groups
 from common.contracts import screening as s
 from common.remote import call
 from gateway.http import route
 
-ADMIN = ["county_admin"]
 RULES = "/api/v1/screening/negative-rules"
 
 
@@ -19,7 +19,7 @@ class ScreeningRoutes:
         tag="screening",
         query=s.NegativeRuleQuery,
         response=s.NegativeRuleList,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def negative_rule_list(self, request, actor, query):
         return call(self.tasks, "tasks", "negative_rule_list", actor, query)
@@ -32,7 +32,7 @@ class ScreeningRoutes:
         body=s.NegativeRuleCreate,
         response=s.NegativeRule,
         status=201,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
         description="关键词在任务标题或内容中出现、或正则表达式匹配,即为命中;命中的任务交审核把关并计入驳回统计。",
     )
     def negative_rule_create(self, request, actor, body):
@@ -44,7 +44,7 @@ class ScreeningRoutes:
         summary="负面清单规则及其版本 / a rule and its versions",
         tag="screening",
         response=s.NegativeRuleDetail,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def negative_rule_get(self, request, actor, rule_id):
         return call(self.tasks, "tasks", "negative_rule_get", actor, rule_id)
@@ -56,7 +56,7 @@ class ScreeningRoutes:
         tag="screening",
         body=s.NegativeRuleFields,
         response=s.NegativeRule,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def negative_rule_update(self, request, actor, body, rule_id):
         return call(self.tasks, "tasks", "negative_rule_update", actor, rule_id, body)
@@ -67,7 +67,7 @@ class ScreeningRoutes:
         summary="停用负面清单规则 / retire a rule",
         tag="screening",
         response=s.NegativeRule,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def negative_rule_retire(self, request, actor, rule_id):
         return call(self.tasks, "tasks", "negative_rule_retire", actor, rule_id)

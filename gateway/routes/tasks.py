@@ -7,6 +7,8 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common import roles as groups
+from common.contracts import catalogue
 from common.contracts import figures as f
 from common.contracts import tasks as t
 from common.contracts.screening import SuggestAnswer
@@ -14,9 +16,6 @@ from common.remote import call, rpc_timeout
 from gateway.http import route
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ADMIN = ["county_admin"]
-SENDERS = ["county_admin", "department_staff", "township_leader"]
-REVIEWERS = ["county_admin", "township_leader"]
 
 
 def _xlsx(content: bytes, filename: str) -> Response:
@@ -33,8 +32,8 @@ class TaskflowRoutes:
         "/api/v1/catalogue",
         summary="事项清单 / matter catalogue",
         tag="catalogue",
-        query=t.CatalogueQuery,
-        response=t.CatalogueMatterPage,
+        query=catalogue.CatalogueQuery,
+        response=catalogue.CatalogueMatterPage,
     )
     def catalogue_list(self, request, actor, query):
         return call(self.tasks, "tasks", "catalogue_list", actor, query)
@@ -55,8 +54,8 @@ class TaskflowRoutes:
         summary="导入事项清单(.xlsx)/ import the catalogue",
         tag="catalogue",
         upload=True,
-        response=t.CatalogueReport,
-        roles=ADMIN,
+        response=catalogue.CatalogueReport,
+        roles=groups.COUNTY_ADMIN,
         description="表头:事项编码、事项名称、类别、可派层级、主管部门、默认期限(天)、重大事项、完成佐证、关键词、说明、状态。"
         "新编码新增,内容有变化的生成新版本,状态为“停用”的停用;整体校验,有错误则不写入。",
     )
@@ -70,8 +69,8 @@ class TaskflowRoutes:
         "/api/v1/catalogue/seed-default",
         summary="载入默认事项清单 / load the default catalogue",
         tag="catalogue",
-        response=t.CatalogueReport,
-        roles=ADMIN,
+        response=catalogue.CatalogueReport,
+        roles=groups.COUNTY_ADMIN,
     )
     def catalogue_seed_default(self, request, actor):
         return call(self.tasks, "tasks", "catalogue_seed_default", actor)
@@ -81,7 +80,7 @@ class TaskflowRoutes:
         "/api/v1/catalogue/suggest",
         summary="按任务内容推荐事项 / suggest matters for a text",
         tag="catalogue",
-        body=t.SuggestRequest,
+        body=catalogue.SuggestRequest,
         response=SuggestAnswer,
         description="按名称、别名、关键词(jieba 分词,BM25)打分;低于置信度阈值时返回 no_match 和“未找到匹配事项”。",
     )
@@ -93,10 +92,10 @@ class TaskflowRoutes:
         "/api/v1/catalogue",
         summary="新增事项 / add a matter",
         tag="catalogue",
-        body=t.CatalogueMatterCreate,
-        response=t.CatalogueMatter,
+        body=catalogue.CatalogueMatterCreate,
+        response=catalogue.CatalogueMatter,
         status=201,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def catalogue_create(self, request, actor, body):
         return call(self.tasks, "tasks", "catalogue_create", actor, body)
@@ -106,7 +105,7 @@ class TaskflowRoutes:
         "/api/v1/catalogue/<string:code>",
         summary="事项详情及历史版本 / a matter and its versions",
         tag="catalogue",
-        response=t.CatalogueMatterDetail,
+        response=catalogue.CatalogueMatterDetail,
     )
     def catalogue_get(self, request, actor, code):
         return call(self.tasks, "tasks", "catalogue_get", actor, code)
@@ -116,9 +115,9 @@ class TaskflowRoutes:
         "/api/v1/catalogue/<string:code>",
         summary="修改事项(生成新版本)/ new version of a matter",
         tag="catalogue",
-        body=t.CatalogueMatterUpdate,
-        response=t.CatalogueMatter,
-        roles=ADMIN,
+        body=catalogue.CatalogueMatterUpdate,
+        response=catalogue.CatalogueMatter,
+        roles=groups.COUNTY_ADMIN,
     )
     def catalogue_update(self, request, actor, body, code):
         return call(self.tasks, "tasks", "catalogue_update", actor, code, body)
@@ -128,8 +127,8 @@ class TaskflowRoutes:
         "/api/v1/catalogue/<string:code>/retire",
         summary="停用事项 / retire a matter",
         tag="catalogue",
-        response=t.CatalogueMatter,
-        roles=ADMIN,
+        response=catalogue.CatalogueMatter,
+        roles=groups.COUNTY_ADMIN,
     )
     def catalogue_retire(self, request, actor, code):
         return call(self.tasks, "tasks", "catalogue_retire", actor, code)
@@ -144,7 +143,7 @@ class TaskflowRoutes:
         body=t.TaskCreate,
         response=t.Task,
         status=201,
-        roles=SENDERS,
+        roles=groups.TASK_SENDERS,
         description="带过筛编码的任务立即过筛:通过则待镇街审核,否则驳回并写明原因;"
         "不带编码的任务返回三个推荐事项,由发送人选定后补录编码。",
     )
@@ -169,7 +168,7 @@ class TaskflowRoutes:
         tag="tasks",
         body=t.TaskCheckDeadlines,
         response=t.TaskDeadlineReport,
-        roles=ADMIN,
+        roles=groups.COUNTY_ADMIN,
     )
     def task_check_deadlines(self, request, actor, body):
         return call(self.tasks, "tasks", "task_check_deadlines", body.get("now"), actor)
@@ -185,7 +184,7 @@ class TaskflowRoutes:
         tag="tasks",
         body=t.TaskCode,
         response=t.Task,
-        roles=SENDERS,
+        roles=groups.TASK_SENDERS,
     )
     def task_code(self, request, actor, body, task_id):
         return call(self.tasks, "tasks", "task_code", actor, task_id, body)
@@ -196,7 +195,7 @@ class TaskflowRoutes:
         summary="审核通过 / approve",
         tag="tasks",
         response=t.Task,
-        roles=REVIEWERS,
+        roles=groups.TOWNSHIP,
     )
     def task_approve(self, request, actor, task_id):
         return call(self.tasks, "tasks", "task_approve", actor, task_id)
@@ -208,10 +207,24 @@ class TaskflowRoutes:
         tag="tasks",
         body=t.ReasonBody,
         response=t.Task,
-        roles=REVIEWERS,
+        roles=groups.TOWNSHIP,
     )
     def task_return(self, request, actor, body, task_id):
         return call(self.tasks, "tasks", "task_return", actor, task_id, body)
+
+    @route(
+        "POST",
+        "/api/v1/tasks/<int:task_id>/withdraw",
+        summary="撤回任务 / withdraw a task",
+        tag="tasks",
+        body=t.WithdrawBody,
+        response=t.Task,
+        roles=groups.TASK_SENDERS,
+        description="仅限任务的发送人(或其上级县级管理员),且任务尚在待补过筛编码或待审核;"
+        "撤回后不再计入在办任务(多头派单核查),已收到待审核提醒的审核人会收到通知。",
+    )
+    def task_withdraw(self, request, actor, body, task_id):
+        return call(self.tasks, "tasks", "task_withdraw", actor, task_id, body)
 
     @route(
         "PATCH",
@@ -220,7 +233,7 @@ class TaskflowRoutes:
         tag="tasks",
         body=t.TaskEdit,
         response=t.Task,
-        roles=REVIEWERS,
+        roles=groups.TOWNSHIP,
     )
     def task_edit(self, request, actor, body, task_id):
         return call(self.tasks, "tasks", "task_edit", actor, task_id, body)
@@ -233,7 +246,7 @@ class TaskflowRoutes:
         body=t.DecisionCreate,
         response=t.Task,
         status=201,
-        roles=REVIEWERS,
+        roles=groups.TOWNSHIP,
     )
     def task_decision(self, request, actor, body, task_id):
         return call(self.tasks, "tasks", "task_record_decision", actor, task_id, body)
@@ -245,7 +258,7 @@ class TaskflowRoutes:
         tag="tasks",
         body=t.DispatchRequest,
         response=t.Task,
-        roles=REVIEWERS,
+        roles=groups.TOWNSHIP,
         description="village_ids:指定村;org_unit_id:该乡镇下任务对象内的所有村;都不填:任务全部对象。",
     )
     def task_dispatch(self, request, actor, body, task_id):
@@ -295,7 +308,10 @@ class TaskflowRoutes:
         tag="assignments",
         body=t.AssignRequest,
         response=t.Assignment,
-        roles=["village_secretary"],
+        roles=groups.ASSIGNERS,
+        description="grid_id:本村网格(可同时指定该网格的网格员或包格干部 assignee_id);"
+        "只填 assignee_id:直接交给本村的村两委干部、网格员或村党组织书记(网格员在其网格办理,其余在村里办理)。"
+        "被分派人收到待办提醒。",
     )
     def assignment_assign(self, request, actor, body, assignment_id):
         return call(self.tasks, "tasks", "assignment_assign", actor, assignment_id, body)
@@ -306,7 +322,7 @@ class TaskflowRoutes:
         summary="领办 / claim",
         tag="assignments",
         response=t.Assignment,
-        roles=["village_secretary", "village_cadre", "grid_worker"],
+        roles=groups.TASK_WORKERS,
     )
     def assignment_claim(self, request, actor, assignment_id):
         return call(self.tasks, "tasks", "assignment_claim", actor, assignment_id)

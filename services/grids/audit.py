@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common import roles
 from common.storage import in_scope, paginate
 from services.grids.models import AuditEntry
 
-OUTCOMES = ("ok", "failed", "refused", "locked", "disabled")
 # Roles that read the whole trail, not only their part of the tree.
-WHOLE_TRAIL_ROLES = {"county_admin", "auditor"}
+WHOLE_TRAIL_ROLES = set(roles.AUDIT_EXPORTERS)  # the whole trail is the county's and the auditor's
 
 
 def write(

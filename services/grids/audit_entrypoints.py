@@ -11,7 +11,7 @@ from datetime import datetime
 from nameko.messaging import consume
 from nameko.rpc import rpc
 
-from common import xlsx
+from common import roles, xlsx
 from common.auditbus import audit_queue
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
@@ -21,8 +21,8 @@ from services.grids.domain import Actor
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
-READERS = {"county_admin", "township_leader", "auditor"}  # township leaders: their part only
-EXPORTERS = {"county_admin", "auditor"}
+READERS = set(roles.AUDIT_READERS)  # township leaders: their part only
+EXPORTERS = set(roles.AUDIT_EXPORTERS)
 EXPORT_ROWS = 50_000
 COLUMNS = ("id", "at", "actor_id", "action", "target", "outcome", "client", "org_path", "detail")
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from common import roles
+
 
 class Level(enum.StrEnum):
     county = "county"
@@ -31,6 +33,9 @@ PARENT_LEVEL = {
 
 
 class Role(enum.StrEnum):
+    """common.roles.ROLES as an enum for grids' own typing (a unit test keeps the two equal);
+    the labels and the groups are common.roles' (one list for services, gateway and console)."""
+
     county_admin = "county_admin"
     township_leader = "township_leader"
     department_staff = "department_staff"
@@ -40,21 +45,10 @@ class Role(enum.StrEnum):
     member = "member"
     team_cadre = "team_cadre"
     resident = "resident"
-    auditor = "auditor"  # 审计员: reads the audit trail, nothing else
+    auditor = "auditor"
 
 
-ROLE_LABELS = {
-    Role.county_admin: "县级管理员",
-    Role.township_leader: "镇街分管领导",
-    Role.department_staff: "部门工作人员",
-    Role.village_secretary: "村党组织书记",
-    Role.village_cadre: "村两委干部",
-    Role.grid_worker: "网格员",
-    Role.member: "党员",
-    Role.team_cadre: "组团干部",
-    Role.resident: "居民",
-    Role.auditor: "审计员",
-}
+ROLE_LABELS = {Role(name): roles.label(name) for name in roles.ROLES}
 
 # The level of the place a person with this role is bound to.
 ROLE_PLACE_LEVEL = {
@@ -214,13 +208,16 @@ def mask_id_number(number: str | None) -> str | None:
 
 # Which roles may make each change (scope is checked separately, against the target's place).
 WRITE_ROLES: dict[str, set[Role]] = {
-    "org_unit.create": {Role.county_admin, Role.township_leader},
-    "person.create": {Role.county_admin, Role.township_leader, Role.village_secretary},
-    # PUT /people/{id}/account; these roles alone see other people's login usernames
-    "account.grant": {Role.county_admin, Role.township_leader, Role.village_secretary},
-    "household.create": {Role.county_admin, Role.township_leader, Role.village_secretary, Role.grid_worker},
-    "link.change": {Role.county_admin, Role.township_leader, Role.village_secretary},
-    "import": {Role.county_admin, Role.township_leader},
+    action: {Role(r) for r in group}
+    for action, group in {
+        "org_unit.create": roles.TOWNSHIP,
+        "person.create": roles.ACCOUNT_ADMINS,
+        # PUT /people/{id}/account; these roles alone see other people's login usernames
+        "account.grant": roles.ACCOUNT_ADMINS,
+        "household.create": roles.HOUSEHOLD_KEEPERS,
+        "link.change": roles.ACCOUNT_ADMINS,
+        "import": roles.TOWNSHIP,
+    }.items()
 }
 
 

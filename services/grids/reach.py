@@ -3,7 +3,8 @@
 Roles with a place of responsibility (`PLACE_READ_ROLES`) read people and households by
 place: everything under their scope. The others read only what is theirs:
 
-- a linked member: the households linked to them (党员联户), in full: they must call them;
+- a linked member: the households linked to them (党员联户), phone numbers in full (they must
+  call them), ID numbers masked (a volunteer has no use for them);
 - a resident: their own household (and its residents), in full;
 - department staff: the people and households tied to the orders (点兵点将) their
   department holds or took, masked;
@@ -35,7 +36,8 @@ class Reach:
     person_id: int
     places: tuple[str, ...]  # subtrees read by place; empty for member, resident, department staff
     person_ids: frozenset[int]  # read outside `places`: oneself and the parties to one's orders
-    linked_ids: frozenset[int]  # one's own concern (linked or own household): numbers in full
+    linked_ids: frozenset[int]  # one's own concern (linked or own household): phones in full
+    own_ids: frozenset[int]  # one's own household: ID numbers in full as well
     ordered_ids: frozenset[int]  # households of one's department's orders: masked
     sees_pii: bool  # full numbers of everyone read (PII_ROLES)
     sees_usernames: bool  # logins of everyone read (the roles that administer accounts)
@@ -45,7 +47,11 @@ class Reach:
         return self.linked_ids | self.ordered_ids
 
     def full_household(self, household_id: int) -> bool:
+        """Phone numbers in full."""
         return self.sees_pii or household_id in self.linked_ids
+
+    def full_id_numbers(self, household_id: int) -> bool:
+        return self.sees_pii or household_id in self.own_ids
 
     def full_person(self, person_id: int) -> bool:
         return self.sees_pii or person_id == self.person_id
@@ -71,13 +77,14 @@ def reach_of(
     member, resident = Role.member in roles, Role.resident in roles
     staff = Role.department_staff in roles
     linked = set(linked_households) if member else set()
-    if resident:
-        linked |= set(own_households)
+    own = set(own_households) if resident else set()
+    linked |= own
     return Reach(
         person_id=actor.person_id,
         places=tuple(actor.scope_paths) if reads_by_place(actor) else (),
         person_ids=frozenset({actor.person_id, *(ordered_people if staff else ())}),
         linked_ids=frozenset(linked),
+        own_ids=frozenset(own),
         ordered_ids=frozenset(ordered_households if staff else ()),
         sees_pii=actor.sees_pii,
         sees_usernames=may(actor, "account.grant"),

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from nameko.rpc import RpcProxy, rpc
 
-from common import crypto
+from common import crypto, process
 from common.contracts import grids as contracts
 from common.contracts.base import load, schema
 from common.db import Database
-from common.errors import DomainError, not_found
+from common.errors import DomainError, not_found, refused
+from common.paging import page_of
 from common.preflight import Preflight
 from common.remote import call, rpc_timeout
 from services.grids import commands, credentials, importing, queries
@@ -22,15 +23,13 @@ from services.grids.models import Base, Household, OrgUnit, OutboxMessage, Perso
 from services.grids.reach import Reach
 from services.grids.visibility import load_reach
 
+process.start()  # this process is a service: set it up (common/process.py)
+
 expected = (DomainError,)
 
 
 def _actor(claims: dict) -> Actor:
     return Actor.from_claims({**claims, "sub": claims["id"]})
-
-
-def _page(items: list, total: int, query: dict) -> dict:
-    return {"items": items, "meta": {"page": query["page"], "per_page": query["per_page"], "total": total}}
 
 
 class GridsService(AccountEntrypoints, AuditEntrypoints):
@@ -106,7 +105,7 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
                 uow.session, reach, q["org_unit_id"], q["role"], q["q"], q["page"], q["per_page"]
             )
             return schema(contracts.PersonPage).dump(
-                _page([queries.person_for(p, reach) for p in rows], total, q)
+                page_of([queries.person_for(p, reach) for p in rows], total, q)
             )
 
     @rpc(expected_exceptions=expected)
@@ -143,7 +142,7 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
                 q["page"],
                 q["per_page"],
             )
-            return schema(contracts.HouseholdPage).dump(_page(items, total, q))
+            return schema(contracts.HouseholdPage).dump(page_of(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def household(self, actor: dict, household_id: int) -> dict:
@@ -178,7 +177,7 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
                 q["per_page"],
             )
             return schema(contracts.LinkPage).dump(
-                _page([queries.link_dict(link) for link in rows], total, q)
+                page_of([queries.link_dict(link) for link in rows], total, q)
             )
 
     @rpc(expected_exceptions=expected)
@@ -203,6 +202,20 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
                 queries.departments(uow.session, _actor(actor))
             )
 
+    @rpc
+    def department_names(self) -> dict:
+        """{department_id: name} of every department: for naming the agency of a public
+        request (a look-up between services, not an answer to a person)."""
+        with self.db() as uow:
+            return queries.department_names(uow.session)
+
+    @rpc
+    def departments_exist(self, department_ids: list[int]) -> list[int]:
+        """Which of these ids are departments at all: a department out of the caller's
+        reach is refused as out of scope, a made-up id as not there."""
+        with self.db() as uow:
+            return queries.existing_departments(uow.session, [int(d) for d in department_ids])
+
     # -- bulk import ------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
@@ -217,7 +230,7 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
                     uow, kind, filename, base64.b64decode(content_b64), scope=who.scope_paths
                 )
             except importing.ImportUnreadable as exc:
-                raise DomainError("import_unreadable", {"detail": exc.detail}) from exc
+                raise refused("import_unreadable", exc.detail, exc.detail_en) from exc
             except importing.ImportInvalid as exc:
                 raise DomainError("import_invalid", {"count": len(exc.errors)}, {"rows": exc.errors}) from exc
             # Every change an import makes is evented with its place: all must lie in the importer's scope.
@@ -255,6 +268,29 @@ class GridsService(AccountEntrypoints, AuditEntrypoints):
         """{id: name} of these people, for messages that name them (look-up between services)."""
         with self.db() as uow:
             return {str(pid): name for pid, name in queries.names_by_id(uow.session, ids)}
+
+    @rpc(expected_exceptions=expected)
+    def person_placement(self, actor: dict, person_id: int) -> dict | None:
+        """A person's roles and place, for a service about to hand them work on the caller's
+        behalf (tasks: a secretary assigns to one of the village's people). Only a person the
+        caller may read, else None, so the answer never widens what the caller sees."""
+        with self.db() as uow:
+            reach = self._reach(uow.session, actor)
+            found = queries.person_placement(uow.session, reach, int(person_id))
+            return schema(contracts.PersonPlacement).dump(found) if found else None
+
+    @rpc
+    def requester_contact(
+        self, person_id: int | None, household_id: int | None, org_path: str | None = None
+    ) -> dict:
+        """Name, full phone, household and place of whoever raised a matter (`org_path`: the
+        matter's place, named when nothing else is known). A look-up on the trusted bus: tasks
+        answers it only to the matter's department and its handlers (fieldwork
+        `reaches_requester`)."""
+        with self.db() as uow:
+            return schema(contracts.RequesterContact).dump(
+                queries.requester_contact(uow.session, person_id, household_id, org_path)
+            )
 
     @rpc(expected_exceptions=expected)
     def responsible_for_grid(self, grid_id: int) -> dict:

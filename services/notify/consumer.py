@@ -24,9 +24,12 @@ class MultiEventHandler(EventHandler):
         kwargs.setdefault("requeue_on_error", True)
         super().__init__("*", "*", handler_type=SERVICE_POOL, **kwargs)
 
+    def queue_name(self, service_name: str, method_name: str) -> str:
+        return f"evt-{service_name}.{method_name}"
+
     def setup(self) -> None:
         self.queue = Queue(
-            f"evt-{self.container.service_name}.{self.method_name}",
+            self.queue_name(self.container.service_name, self.method_name),
             bindings=[binding(events_exchange, routing_key=p) for p in self.patterns],
             durable=True,
         )

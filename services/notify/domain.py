@@ -9,8 +9,10 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
 
+from common.china_time import CHINA
 from common.contracts.notify import MANAGER_ROLES
 from common.errors import DomainError
 from common.scope import Actor
@@ -36,7 +38,7 @@ def topic_matches(pattern: str, key: str) -> bool:
 
 # -- the rule table ---------------------------------------------------------------------
 
-ROLE_SOURCE = re.compile(r"^(grid|village|township|department):(\w+)(?:@(\w+))?$")
+ROLE_SOURCE = re.compile(r"^(grid|village|township|county|department):(\w+)(?:@(\w+))?$")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def rules_for(rules: list[Rule], event_type: str, data: dict) -> list[Rule]:
     return [r for r in rules if r.applies(event_type, data)]
 
 
-def _ids(value) -> list[int]:
+def _ids(value: Any) -> list[int]:
     if value is None or isinstance(value, bool):
         return []
     if isinstance(value, list | tuple):
@@ -103,7 +105,7 @@ def people_named(rule: Rule, data: dict) -> list[int]:
 class RoleQuery:
     """One look-up in grids: `grid` + key of responsible_for_grid, or a role in a unit."""
 
-    level: str  # grid | village | township | department
+    level: str  # grid | village | township | county | department
     unit_id: int
     what: str  # grid: grid_workers | cadres | village_secretaries | team_cadres; else a role
 
@@ -112,7 +114,10 @@ def role_queries(sources: tuple[str, ...], data: dict) -> list[RoleQuery]:
     """What to ask grids for `roles` like `village:village_secretary` at the event's place."""
     queries = []
     for source in sources:
-        level, what, field = ROLE_SOURCE.match(source).groups()
+        matched = ROLE_SOURCE.match(source)
+        if matched is None:  # Rule.from_dict refuses such a rule
+            raise ValueError(f"bad role source {source!r}")
+        level, what, field = matched.groups()
         if field:  # `village:village_secretary@lost_village_ids`: the units in that field
             units = _ids(data.get(field))
         elif level == "grid":
@@ -121,6 +126,8 @@ def role_queries(sources: tuple[str, ...], data: dict) -> list[RoleQuery]:
             units = _ids(data.get("village_ids")) or _ids(data.get("village_id"))
         elif level == "department":
             units = _ids(data.get("department_id"))
+        elif level == "county":
+            units = _ids(data.get("county_id"))
         else:
             units = _ids(data.get("township_id"))
         queries += [RoleQuery(level, unit, what) for unit in units]
@@ -139,11 +146,28 @@ class _Blank(dict):
         return ""
 
 
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def readable(value: object) -> object:
+    """A moment as people read it, in China time to the minute ("2026-12-08 15:47"), not
+    the event's ISO text; anything else as it is."""
+    if isinstance(value, str) and _MOMENT.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return value
+
+
 def template_context(data: dict) -> dict:
     context = {}
     for key, value in data.items():
         if value is None:
             continue
+        value = [readable(v) for v in value] if isinstance(value, list) else readable(value)
         context[key] = "、".join(str(v) for v in value) if isinstance(value, list) else value
         labels = LABELS.get(key)
         if labels is not None:
@@ -185,11 +209,9 @@ def notices(rule: Rule, data: dict, people: list[int]) -> list[Notice]:
 def wants(event_types: list[str], org_path: str, event_type: str, event_orgpath: str | None) -> bool:
     """A subscription receives an event of one of its patterns inside its part of the tree,
     never one outside it (an event without a place is outside every scope)."""
-    return (
-        bool(event_orgpath)
-        and event_orgpath.startswith(org_path)
-        and any(topic_matches(p, event_type) for p in event_types)
-    )
+    if not event_orgpath:
+        return False
+    return event_orgpath.startswith(org_path) and any(topic_matches(p, event_type) for p in event_types)
 
 
 def subscription_scope(actor: Actor, requested: str | None) -> str:

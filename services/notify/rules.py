@@ -7,7 +7,7 @@ these patterns, and `grassroots.scoring.praise.#` catches whatever versions scor
 grids: `grid:<key>` (a key of grids `responsible_for_grid`: grid_workers, cadres,
 village_secretaries, team_cadres, for `data.grid_id`), `village:<role>` (people with that
 role in `data.village_ids` or `data.village_id`), `township:<role>` (in
-`data.township_id`), `department:department_staff` (every staff member of
+`data.township_id`), `county:<role>` (in `data.county_id`), `department:department_staff` (every staff member of
 `data.department_id`); `level:role@field` takes the units from `data.field` instead;
 `fallback` — roles asked only when `people` gave nobody;
 `skip_actor` — the person who did it (`data.actor_id`) is not told (default true);
@@ -16,6 +16,8 @@ role in `data.village_ids` or `data.village_id`), `township:<role>` (in
 """
 
 from __future__ import annotations
+
+from common import roles
 
 RULES: list[dict] = [
     # -- grids: a person's own registration and links -----------------------------------
@@ -48,6 +50,30 @@ RULES: list[dict] = [
         "roles": ["township:township_leader"],
         "title": "待审核任务:{title}",
         "body": "任务“{title}”(事项 {matter_code})已通过过筛,请审核后派发。",
+    },
+    {  # a task across several townships is reviewed at the county
+        "on": "grassroots.tasks.task.received.v1",
+        "kind": "review",
+        "when": {"township_id": [None]},
+        "roles": ["county:county_admin"],
+        "title": "待审核任务:{title}",
+        "body": "任务“{title}”(事项 {matter_code})涉及多个乡镇,已通过过筛,请审核后派发。",
+    },
+    {  # the leaders who were asked to review it (task.received) need not any more
+        "on": "grassroots.tasks.task.withdrawn.v1",
+        "kind": "withdrawn",
+        "when": {"from_status": ["pending_review"]},
+        "roles": ["township:township_leader"],
+        "title": "任务已撤回:{title}",
+        "body": "待审核任务“{title}”(事项 {matter_code})已由发送方撤回,无需再审核。{reason}",
+    },
+    {
+        "on": "grassroots.tasks.task.withdrawn.v1",
+        "kind": "withdrawn",
+        "when": {"from_status": ["pending_review"], "township_id": [None]},
+        "roles": ["county:county_admin"],
+        "title": "任务已撤回:{title}",
+        "body": "待审核任务“{title}”(事项 {matter_code})已由发送方撤回,无需再审核。{reason}",
     },
     {
         "on": "grassroots.tasks.task.returned.v1",
@@ -272,17 +298,7 @@ RULES: list[dict] = [
     },
 ]
 
-ROLE_LABELS = {
-    "county_admin": "县级管理员",
-    "township_leader": "镇街分管领导",
-    "department_staff": "部门工作人员",
-    "village_secretary": "村党组织书记",
-    "village_cadre": "村两委干部",
-    "grid_worker": "网格员",
-    "member": "党员",
-    "team_cadre": "组团干部",
-    "resident": "居民",
-}
+ROLE_LABELS = {name: roles.label(name) for name in roles.ROLES}
 LEVEL_LABELS = {"grid": "网格", "village": "村", "department": "部门", "township": "乡镇"}
 
 # field -> labels for its values; `{field_text}` in a template shows the label

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, ValidationError, validates_schema
 
 from common.config import ROOT
+from common.contracts import fields, validate
+from common.contracts.base import Schema
 from services.scoring.domain import ENTITY_KINDS, FORMULA_ARITY, MEASURES, NORMALISATIONS
 
 DEFAULT_PATH = ROOT / "config" / "scoring.yaml"

@@ -11,10 +11,18 @@ the normalised indicators that have a value.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-CHINA = timezone(timedelta(hours=8))  # no daylight saving: months end at local midnight
+from common import china_time
+from common.org_paths import path_ids as path_ids
+from common.org_paths import place_of as place_of
+
+if TYPE_CHECKING:  # the formulas' loader; this module stays free of it at run time
+    from services.scoring.config import ScoringConfig
+
 
 ENTITY_KINDS = ["member", "grid", "village", "team", "township", "county"]
 ENTITY_LABELS = {
@@ -85,10 +93,7 @@ _YEAR = re.compile(r"^(\d{4})$")
 
 def month_of(time_text: str) -> str:
     """The local (China) month `YYYY-MM` of an ISO 8601 time."""
-    moment = datetime.fromisoformat(time_text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m")
+    return china_time.month_of(datetime.fromisoformat(time_text.replace("Z", "+00:00")))
 
 
 def months_of(period: str) -> list[str]:
@@ -118,8 +123,9 @@ def previous_period(period: str) -> str:
 # -- org paths -------------------------------------------------------------------------
 
 
-def path_ids(path: str) -> list[int]:
-    return [int(p) for p in (path or "").strip("/").split("/") if p]
+def fact_village(fact: Fact) -> int | None:
+    """The village a fact counts towards: the village itself, or the one on its path."""
+    return fact.entity_id if fact.entity_kind == "village" else place_of(fact.org_path)["village_id"]
 
 
 def path_to(org_path: str, unit_id: int, parent_id: int | None = None) -> str:
@@ -145,8 +151,8 @@ def facts_for(event: dict) -> tuple[str, list[Fact]]:
     orgpath = event.get("orgpath") or ""
     month = data.get("month") or month_of(event["time"])
     village_id, grid_id = data.get("village_id"), data.get("grid_id")
-    village_path = path_to(orgpath, village_id, data.get("township_id")) if village_id else None
-    grid_path = path_to(orgpath, grid_id, village_id) if grid_id else None
+    village_path = path_to(orgpath, village_id, data.get("township_id")) if village_id else ""
+    grid_path = path_to(orgpath, grid_id, village_id) if grid_id else ""
     facts: list[Fact] = []
 
     def place(measure: str, value: float, member: bool = False, grid: bool = True) -> None:
@@ -266,7 +272,7 @@ def weighted(items: list[dict]) -> tuple[float | None, list[dict]]:
     return _r(score), parts
 
 
-def indicator_parts(config, names_weights: dict[str, float], totals: Totals) -> list[dict]:
+def indicator_parts(config: ScoringConfig, names_weights: dict[str, float], totals: Totals) -> list[dict]:
     parts = []
     for name, weight in names_weights.items():
         spec = config.indicators[name]
@@ -287,12 +293,12 @@ def indicator_parts(config, names_weights: dict[str, float], totals: Totals) -> 
     return parts
 
 
-def index_score(config, index: str, totals: Totals) -> tuple[float | None, list[dict]]:
+def index_score(config: ScoringConfig, index: str, totals: Totals) -> tuple[float | None, list[dict]]:
     """pioneer / fortress / service: the weighted indicators of one entity's totals."""
     return weighted(indicator_parts(config, config.indices[index]["weights"], totals))
 
 
-def lead_goose_score(config, totals: Totals) -> tuple[float | None, list[dict]]:
+def lead_goose_score(config: ScoringConfig, totals: Totals) -> tuple[float | None, list[dict]]:
     """Six dimensions, each the mean of its normalised indicators that have a value."""
     items = []
     for name, dim in config.indices["lead_goose"]["dimensions"].items():
@@ -315,7 +321,9 @@ def lead_goose_score(config, totals: Totals) -> tuple[float | None, list[dict]]:
     return weighted(items)
 
 
-def composite_score(config, components: dict[str, float | None]) -> tuple[float | None, list[dict]]:
+def composite_score(
+    config: ScoringConfig, components: dict[str, float | None]
+) -> tuple[float | None, list[dict]]:
     """三联指数: the weighted mean of the component indices (each 0..100)."""
     items = []
     for name, weight in config.indices["three_links"]["components"].items():
@@ -391,7 +399,7 @@ def ranked(rows: list[tuple[int, float]]) -> list[tuple[int, float, int]]:
 # in the same order, so the same floats); tests/unit/test_scoring_formulas.py checks it.
 
 
-def _compiled(config) -> dict:
+def _compiled(config: ScoringConfig) -> dict:
     """Per-configuration lists the value functions walk (kept on the config object)."""
     cached = getattr(config, "_compiled", None)
     if cached is None:
@@ -411,7 +419,9 @@ def _compiled(config) -> dict:
     return cached
 
 
-def normalised_indicators(config, totals: Totals, names) -> dict[str, float | None]:
+def normalised_indicators(
+    config: ScoringConfig, totals: Totals, names: Iterable[str]
+) -> dict[str, float | None]:
     specs = _compiled(config)["indicators"]
     out = {}
     for name in names:
@@ -432,21 +442,21 @@ def weighted_value(pairs: list[tuple[float, float | None]]) -> float | None:
     return _r(score)
 
 
-def index_value(config, index: str, norms: dict[str, float | None]) -> float | None:
+def index_value(config: ScoringConfig, index: str, norms: dict[str, float | None]) -> float | None:
     """`index_score(config, index, totals)[0]`, from `normalised_indicators` of those totals."""
     return weighted_value([(weight, norms[name]) for name, weight in _compiled(config)["weights"][index]])
 
 
-def lead_goose_value(config, norms: dict[str, float | None]) -> float | None:
+def lead_goose_value(config: ScoringConfig, norms: dict[str, float | None]) -> float | None:
     """`lead_goose_score(config, totals)[0]`."""
     pairs = []
     for weight, names in _compiled(config)["dimensions"]:
-        values = [norms[n] for n in names if norms[n] is not None]
+        values = [v for n in names if (v := norms[n]) is not None]
         pairs.append((weight, sum(values) / len(values) if values else None))
     return weighted_value(pairs)
 
 
-def composite_value(config, components: dict[str, float | None]) -> float | None:
+def composite_value(config: ScoringConfig, components: dict[str, float | None]) -> float | None:
     """`composite_score(config, components)[0]`."""
     pairs = []
     for name, weight in _compiled(config)["components"]:
@@ -455,7 +465,7 @@ def composite_value(config, components: dict[str, float | None]) -> float | None
     return weighted_value(pairs)
 
 
-def top_rating_raw(config, totals: Totals) -> float | None:
+def top_rating_raw(config: ScoringConfig, totals: Totals) -> float | None:
     """The shown (rounded) raw 群众满意度 of a member, as the praise rule reads it."""
     spec, _ = _compiled(config)["indicators"]["household_satisfaction"]
     return _r(indicator_raw(spec, totals))

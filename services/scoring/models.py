@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from common.storage import OutboxMixin, ProcessedEventMixin
+from common.storage import OutboxMixin, ProcessedEventMixin, UtcDateTime
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -46,7 +46,7 @@ class Fact(Base):
     # thousandths, so that sums are exact integers whatever order they are added in
     value_milli: Mapped[int] = mapped_column(BigId)
     org_path: Mapped[str] = mapped_column(String(200))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Total(Base):
@@ -78,7 +78,7 @@ class Entity(Base):
 
 class Score(Base):
     """A stored monthly index value. Its explanation is derived on read from the totals
-    (`engine.explain`); `parts` is no longer written (kept for rows written before 0003)."""
+    (`compute.explain`); `parts` is no longer written (kept for rows written before 0003)."""
 
     __tablename__ = "scores"
     __table_args__ = (
@@ -103,7 +103,7 @@ class Score(Base):
     org_path: Mapped[str] = mapped_column(String(200))
     village_id: Mapped[int | None] = mapped_column(Integer)
     parts: Mapped[list | None] = mapped_column(JSON, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LinkReplica(Base):
@@ -151,4 +151,4 @@ class Recognition(Base):
     entity_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

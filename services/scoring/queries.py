@@ -15,7 +15,7 @@ from collections import defaultdict
 from sqlalchemy import func, or_, select
 
 from common.scope import Actor
-from services.scoring import domain, engine
+from services.scoring import compute, domain
 from services.scoring.domain import path_ids
 from services.scoring.models import Fact, LinkReplica, Score, TeamMember, VillageSecretary
 
@@ -67,7 +67,7 @@ def stored_rows(session, config, index: str, kind: str, period: str, prefix: str
             for entity_id, value, path, colour, village_id in session.execute(query)
         ]
     rows = []
-    for c in engine.compute(session, config, domain.months_of(period), explain=False):
+    for c in compute.compute(session, config, domain.months_of(period), explain=False):
         if c.index == index and c.entity_kind == kind and c.value is not None:
             if not prefix or c.org_path.startswith(prefix):
                 rows.append(
@@ -87,7 +87,7 @@ def stored_rows(session, config, index: str, kind: str, period: str, prefix: str
 def explained(session, config, index: str, kind: str, period: str, row: dict) -> list:
     """The parts of a stored row, derived from the same totals as its value."""
     if row.get("parts") is None:
-        row["parts"] = engine.explain(
+        row["parts"] = compute.explain(
             session, config, domain.months_of(period), index, kind, row["entity_id"], row.get("village_id")
         )
     return row["parts"]
@@ -110,7 +110,7 @@ def team_rows(session, config, period: str, team_id: int | None = None) -> list[
     if team_id is not None:
         teams = {team_id: teams.get(team_id, [])}
     village_ids = sorted({v for links in teams.values() for v, _ in links})
-    totals = engine.load_totals(session, domain.months_of(period), village_ids) if village_ids else {}
+    totals = compute.load_totals(session, domain.months_of(period), village_ids) if village_ids else {}
     rows = []
     for team, links in sorted(teams.items()):
         if not links:

@@ -3,10 +3,10 @@ the entities they place, the link replica, and the month's scores.
 
 The events come as CloudEvents dicts — the loader script reads them from the tasks outbox,
 which is what the relay would have published. Each becomes its facts through
-`domain.facts_for`, the very function the consumer (`engine.apply_event`) uses; the facts,
+`domain.facts_for`, the very function the consumer (`projection.apply_event`) uses; the facts,
 the scored entities and the processed-event marks (so a later replay of the same events is
 dropped as a duplicate) go in with COPY instead of one transaction per event. Then the
-service's own `engine.recompute` rebuilds the month's totals and scores from the facts:
+service's own `recompute.recompute` rebuilds the month's totals and scores from the facts:
 the same result `apply_event` reaches one event at a time (scoring's tests prove the two
 paths agree).
 
@@ -25,7 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from common.db import UnitOfWork
 from common.storage import copy_rows, raw_connection
-from services.scoring import domain, engine
+from services.scoring import domain, recompute, replicas
 from services.scoring.config import load_config
 from services.scoring.models import Entity, Fact, LinkReplica, OutboxMessage, ProcessedEvent
 
@@ -71,16 +71,13 @@ def load(db_engine, events: Iterable[dict], links: dict[str, list[dict]], month:
                 stats["facts"] += 1
                 key = (f.entity_kind, f.entity_id)
                 if key not in entities:
-                    ids = domain.path_ids(f.org_path)
-                    village = (
-                        f.entity_id if f.entity_kind == "village" else (ids[2] if len(ids) > 2 else None)
-                    )
+                    township = domain.place_of(f.org_path)["township_id"]
                     entities[key] = (
                         f.entity_kind,
                         f.entity_id,
                         f.org_path,
-                        ids[1] if len(ids) > 1 else None,
-                        village,
+                        township,
+                        domain.fact_village(f),
                         0,
                     )
                 yield (
@@ -113,7 +110,7 @@ def load(db_engine, events: Iterable[dict], links: dict[str, list[dict]], month:
             (
                 (kind, r["source_id"], r["target_id"], r["id"], r["org_path"], r["village_id"])
                 for kind, rows in links.items()
-                if kind in engine.REPLICATED
+                if kind in replicas.REPLICATED
                 for r in rows
             ),
         )
@@ -123,7 +120,7 @@ def load(db_engine, events: Iterable[dict], links: dict[str, list[dict]], month:
     finally:
         raw.close()
     with UnitOfWork(sessionmaker(db_engine), OutboxMessage, ProcessedEvent) as uow:
-        result = engine.recompute(uow, load_config(), month)
+        result = recompute.recompute(uow, load_config(), month)
         uow.commit()
     return {**stats, "entities": len(entities), "scores": result["scores"]}
 

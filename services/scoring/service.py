@@ -8,6 +8,7 @@ import logging
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 
+from common import process
 from common.consumer import on_event
 from common.contracts import scoring as contracts
 from common.contracts.base import load, schema
@@ -15,10 +16,12 @@ from common.db import Database
 from common.errors import DomainError, not_found
 from common.remote import call
 from common.scope import Actor
-from services.scoring import engine, queries
+from services.scoring import projection, queries, recompute, replicas
 from services.scoring.config import load_config
 from services.scoring.domain import path_ids
 from services.scoring.models import Base, OutboxMessage, ProcessedEvent, TeamMember, VillageSecretary
+
+process.start()  # this process is a service: set it up (common/process.py)
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
@@ -57,68 +60,81 @@ class ScoringService:
 
     def _apply(self, event: dict, handler: str) -> None:
         with self.db() as uow:
-            if not engine.claim_event(uow, event["id"], f"scoring.{handler}"):
+            if not projection.claim_event(uow, event["id"], f"scoring.{handler}"):
                 return
-            engine.apply_event(uow, self.formulas, event)
+            projection.apply_event(uow, self.formulas, event)
             uow.commit()
 
     @on_event("tasks", "visit_list.issued")
     def on_visit_list_issued(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_visit_list_issued")
 
     @on_event("tasks", "visit.recorded")
     def on_visit_recorded(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_visit_recorded")
 
     @on_event("tasks", "visit.rated")
     def on_visit_rated(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_visit_rated")
 
     @on_event("tasks", "matter.reported")
     def on_matter_reported(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_matter_reported")
 
     @on_event("tasks", "matter.escalated")
     def on_matter_escalated(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_matter_escalated")
 
     @on_event("tasks", "matter.dispatched")
     def on_matter_dispatched(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_matter_dispatched")
 
     @on_event("tasks", "matter.resolved")
     def on_matter_resolved(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_matter_resolved")
 
     @on_event("tasks", "matter.rated")
     def on_matter_rated(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_matter_rated")
 
     @on_event("tasks", "task.dispatched")
     def on_task_dispatched(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_task_dispatched")
 
     @on_event("tasks", "assignment.accepted")
     def on_assignment_accepted(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_assignment_accepted")
 
     @on_event("tasks", "assignment.overdue")
     def on_assignment_overdue(self, event: dict) -> None:
+        """Facts, totals and rescoring (`projection.apply_event`)."""
         self._apply(event, "on_assignment_overdue")
 
     @on_event("grids", "link.created")
     def on_link_created(self, event: dict) -> None:
+        """A cadre↔grid or team↔village link into `link_replica` (`replicas.apply_link`)."""
         self._link(event, "on_link_created", True)
 
     @on_event("grids", "link.ended")
     def on_link_ended(self, event: dict) -> None:
+        """A cadre↔grid or team↔village link ended in `link_replica` (`replicas.apply_link`)."""
         self._link(event, "on_link_ended", False)
 
     def _link(self, event: dict, handler: str, active: bool) -> None:
         with self.db() as uow:
             if not uow.first_delivery(event["id"], f"scoring.{handler}"):
                 return
-            engine.apply_link(uow.session, event, active)
+            replicas.apply_link(uow.session, event, active)
             uow.commit()
 
     # -- reads -------------------------------------------------------------------------
@@ -201,7 +217,7 @@ class ScoringService:
         data = load(schema(contracts.RecomputeRequest), payload)
         links = self._sync_links() if data["sync_links"] else {}
         with self.db() as uow:
-            result = engine.recompute(uow, self.formulas, data["period"])
+            result = recompute.recompute(uow, self.formulas, data["period"])
             uow.commit()
         return schema(contracts.RecomputeResult).dump({**result, "links": links})
 
@@ -209,7 +225,7 @@ class ScoringService:
         """Refresh the link replica and, with it, the team cadres of every linked team and the
         secretaries of every known village: one batched look-up each, not one per event."""
         counts = {}
-        for kind in engine.REPLICATED:
+        for kind in replicas.REPLICATED:
             rows, after = [], 0
             while True:
                 page = call(self.grids, "grids", "links_snapshot", kind, after, 5000, timeout=30)
@@ -218,17 +234,17 @@ class ScoringService:
                     break
                 after = page[-1]["id"]
             with self.db() as uow:
-                counts[kind] = engine.replace_links(uow.session, kind, rows)
+                counts[kind] = replicas.replace_links(uow.session, kind, rows)
                 uow.commit()
         with self.db() as uow:
-            teams, villages = engine.team_ids(uow.session), engine.village_ids(uow.session)
+            teams, villages = replicas.team_ids(uow.session), replicas.village_ids(uow.session)
         members = call(self.grids, "grids", "team_members", teams, timeout=30) if teams else {}
         secretaries = (
             call(self.grids, "grids", "village_secretaries", villages, timeout=30) if villages else {}
         )
         with self.db() as uow:
-            counts["team_members"] = engine.replace_people(uow.session, TeamMember, "team_id", members)
-            counts["village_secretaries"] = engine.replace_people(
+            counts["team_members"] = replicas.replace_people(uow.session, TeamMember, "team_id", members)
+            counts["village_secretaries"] = replicas.replace_people(
                 uow.session, VillageSecretary, "village_id", secretaries
             )
             uow.commit()

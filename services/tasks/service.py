@@ -1,11 +1,11 @@
-"""tasks service: one nameko service, two capabilities each in its own package
-(taskflow/, fieldwork/) whose entrypoint mixins are composed here."""
+"""tasks service: one nameko service, six capabilities each in its own package (taskflow/,
+fieldwork/, procedures/, open311/, hotspots/, figures/) whose entrypoint mixins are composed here."""
 
 from __future__ import annotations
 
 from nameko.rpc import RpcProxy, rpc
 
-from common import crypto
+from common import crypto, process
 from common.db import Database
 from common.preflight import Preflight
 from services.tasks.fieldwork import sms
@@ -14,10 +14,13 @@ from services.tasks.figures.entrypoints import FiguresEntrypoints
 from services.tasks.hotspots.entrypoints import HotspotEntrypoints
 from services.tasks.models import Base, OutboxMessage, ProcessedEvent
 from services.tasks.open311.entrypoints import Open311Entrypoints
+from services.tasks.procedures.commands import require_completed_procedure
 from services.tasks.procedures.entrypoints import ProceduresEntrypoints
 from services.tasks.taskflow.dependencies import ScreeningSegmenter
 from services.tasks.taskflow.entrypoints import TaskflowEntrypoints
 from services.tasks.taskflow.screening_entrypoints import NegativeListEntrypoints
+
+process.start()  # this process is a service: set it up (common/process.py)
 
 
 class TasksService(
@@ -30,6 +33,9 @@ class TasksService(
     FiguresEntrypoints,
 ):
     name = "tasks"
+    # composed here, not installed by an import: a major matter's assignment is accepted
+    # only after its procedure (五议两公开) was completed
+    accept_guards = (require_completed_procedure,)
 
     db = Database(Base, OutboxMessage, ProcessedEvent)
     # production refuses to start without field keys, or with the demo SMS outbox

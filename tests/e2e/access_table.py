@@ -15,17 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ROLES = (
-    "county_admin",
-    "township_leader",
-    "department_staff",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "member",
-    "team_cadre",
-    "resident",
-)
+from common import roles
+
+ROLES = tuple(r for r in roles.ROLES if r != "auditor")  # the auditor: tests/e2e/test_audit.py
 SHORT = {
     "county_admin": "adm",
     "township_leader": "twn",
@@ -53,22 +45,15 @@ DENY = frozenset({403, 404})  # refused or not visible
 EMPTY = "EMPTY"  # 200, and nothing of the first township in it
 
 # role groups used by the services
-READERS_BY_PLACE = (  # fieldwork PLACE_READERS
-    "county_admin",
-    "township_leader",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-)
-REVIEWERS = ("county_admin", "township_leader")
-SENDERS = ("county_admin", "township_leader", "department_staff")
-PERSON_WRITERS = ("county_admin", "township_leader", "village_secretary")
-WORKERS = ("village_secretary", "village_cadre", "grid_worker")
-CHAIN = ("county_admin", "township_leader", "village_secretary")
-VILLAGE = ("village_secretary", "village_cadre")
-READERS = tuple(r for r in ROLES if r not in ("member", "resident"))  # taskflow READER_ROLES
-STATS = ("county_admin", "township_leader", "department_staff", "village_secretary")
+READERS_BY_PLACE = roles.PLACE_LEADERS
+REVIEWERS = roles.TOWNSHIP
+SENDERS = roles.TASK_SENDERS
+PERSON_WRITERS = roles.ACCOUNT_ADMINS
+WORKERS = roles.TASK_WORKERS
+CHAIN = roles.CHAIN_READERS
+VILLAGE = roles.PROCEDURE_STARTERS
+READERS = roles.TASK_READERS
+STATS = roles.TASK_FIGURE_READERS
 
 
 def only(roles, ok=200, no=403) -> dict:
@@ -152,7 +137,14 @@ TABLE: list[Row] = [
         sibling={"sib_g": everyone()},
     ),
     R("POST", f"{V1}/org-units", only(REVIEWERS, 201), kind="write"),
-    R("GET", f"{V1}/departments", everyone(), kind="global", note="departments are county-wide"),
+    R(
+        "GET",
+        f"{V1}/departments",
+        everyone(),
+        out_list(),
+        kind="list",
+        note="the county's departments and the caller's own township's 指挥室, not another's",
+    ),
     R("GET", f"{V1}/people", everyone(), out_list(), kind="list"),
     R(
         "GET",
@@ -209,6 +201,13 @@ TABLE: list[Row] = [
         only(["township_leader"], no=DENY),
         kind="write",
         note="the sender only (the task is the township leader's)",
+    ),
+    R(
+        "POST",
+        f"{V1}/tasks/<int:task_id>/withdraw",
+        only(REVIEWERS, no=DENY),
+        kind="write",
+        note="the sender (the task is the township leader's) or a county admin over it; a pending task",
     ),
     R("POST", f"{V1}/tasks/<int:task_id>/approve", only(REVIEWERS, no=DENY), kind="write"),
     R("POST", f"{V1}/tasks/<int:task_id>/return", only(REVIEWERS, no=DENY), kind="write"),
@@ -295,7 +294,21 @@ TABLE: list[Row] = [
         kind="write",
         note="member: on a matter they raised",
     ),
-    R("POST", f"{V1}/matters/<int:matter_id>/dispatch", only(REVIEWERS, no=DENY), kind="write"),
+    R(
+        "GET",
+        f"{V1}/matters/<int:matter_id>/requester",
+        only(WORKERS, no=404)
+        | dict.fromkeys(("county_admin", "township_leader", "team_cadre", "resident"), 403),
+        note="a grid matter: its handlers at grid level; who reads it without handling it gets 403 "
+        "(a resident from the gateway: the route is for staff)",
+    ),
+    R(
+        "POST",
+        f"{V1}/matters/<int:matter_id>/dispatch",
+        only((*REVIEWERS, "team_cadre"), no=DENY),
+        kind="write",
+        note="team cadre: of a team linked to the first village (组团联村)",
+    ),
     R("POST", f"{V1}/matters/<int:matter_id>/take", only(["department_staff"], no=DENY), kind="write"),
     R(
         "POST",
@@ -316,9 +329,9 @@ TABLE: list[Row] = [
         "POST",
         f"{V1}/mailbox",
         everyone(201),
-        everyone(201) | {"county_admin": None},
+        out_deny(),
         kind="write",
-        note="anyone may write to any grid's mailbox (as /mailbox/public without an account)",
+        note="someone with a place writes from it; only a newcomer without one picks any grid",
     ),
     R("POST", f"{V1}/attachments", everyone(201), kind="personal"),
     R(

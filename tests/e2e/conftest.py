@@ -25,6 +25,7 @@ def start_platform(make_db, vhost, tmp_path, extra_env: dict | None = None):
     settings = {
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
         "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+        "GOV_PUBLIC_URL": f"http://127.0.0.1:{port}",  # the rating SMS links here
         "GOV_RPC_TIMEOUT": str(RPC_TIMEOUT),
         # webhooks in these tests go to 127.0.0.1 only; loopback is refused unless listed
         "GOV_OUTBOUND_ALLOW_CIDRS": "127.0.0.1/32",

@@ -21,6 +21,7 @@ from scripts.db_tools import row_counts
 from scripts.local_platform import ROOT, create_pg_database, drop_pg_database
 from services.tasks.procedures import queries
 from tests.e2e.test_taskflow import _api, _ok
+from tests.photos import PDF
 
 COUNTY_VIEW = Actor(0, "审计", frozenset({"county_admin"}), None, None, ("/",))
 
@@ -50,7 +51,7 @@ def _build_data(platform) -> int:
         "meeting_date": "2026-03-01",
         "attendees": ["镇党委书记"],
         "decision": "同意",
-        "minutes": ["sha256:m1"],
+        "minutes": [leader.upload(PDF, "会议纪要.pdf", "application/pdf")],
     }
     _ok(leader.post(f"/tasks/{task['id']}/decision", decision), 201)
     _ok(leader.post(f"/tasks/{task['id']}/dispatch"))
@@ -142,6 +143,12 @@ def test_backup_then_restore_into_fresh_databases(platform, tmp_path):
         with Session(engine) as session:
             report = queries.verify(session, COUNTY_VIEW, {})
             assert report["ok"] is True and report["rows"] == ledger_rows, report
+            lift = (  # the ledger is append-only: a DBA lifts the guard to forge a row
+                "ALTER TABLE pr_ledger DISABLE TRIGGER pr_ledger_no_change"
+                if engine.dialect.name == "postgresql"
+                else "DROP TRIGGER pr_ledger_no_update"
+            )
+            session.execute(text(lift))
             forged = session.execute(
                 text("UPDATE pr_ledger SET actor_name = 'forged' WHERE id = (SELECT max(id) FROM pr_ledger)")
             )

@@ -53,7 +53,7 @@ def test_a_township_dispatches_in_steps_and_the_task_closes_last(platform_pg):
     _ok(secretary.post(f"/assignments/{a['id']}/claim"))
     evidence = {
         "text": "已开展森林防火宣传并巡山",
-        "photos": ["sha256:fx01"],
+        "photos": [secretary.upload()],
         "location": {"lat": 29.0, "lng": 118.9, "address": "后山"},
     }
     _ok(secretary.post(f"/assignments/{a['id']}/submit", {"evidence": evidence}))

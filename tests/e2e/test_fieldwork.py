@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from services.tasks.fieldwork.domain import month_of
+from tests.photos import jpeg, png
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-PDF = b"%PDF-1.4\n<html><script>alert(1)</script></html>" + b"\x00" * 100
+JPEG, PNG = jpeg(), png()
+PDF = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"  # a polyglot: served as a PDF
 
 
 def test_fieldwork_end_to_end(platform_pg, tmp_path):
@@ -101,6 +101,14 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
         assert r.json()["on_time"] and r.json()["rating_code_sent"] and len(r.json()["matter_ids"]) == 1
         visits.append(r.json())
     assert foreign["member_id"] != me["member"]["id"]
+    # a visit says something: notes, a photo or a need; nothing at all is refused
+    r = req("POST", "/visits", "member", json={"household_id": households[0]})
+    assert r.status_code == 422 and r.json()["errors"] == {"notes": ["请写下走访情况,或附上照片"]}, r.text
+    # a second visit this month is recorded, but the household is not asked to rate twice
+    again = req("POST", "/visits", "member", json={"household_id": households[0], "notes": "回访,问题已解决"})
+    assert again.status_code == 201 and again.json()["rating_code_sent"] is False, again.text
+    sent = (tmp_path / "var" / "sms" / "outbox.jsonl").read_text().splitlines()
+    assert len(sent) == 3  # one code per household, not per visit
 
     mine = req("GET", "/visit-lists/mine", "member").json()
     assert mine["visited"] == 3 and {i["household_id"] for i in mine["items"] if i["visited"]} == set(
@@ -154,6 +162,8 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     quick, by_hand, by_deadline = (v["matter_ids"][0] for v in visits)
 
     # -- quick handling at grid level -------------------------------------------------
+    r = req("POST", f"/matters/{quick}/resolve", "member", json={"note": "  "})
+    assert r.status_code == 422 and r.json()["errors"] == {"note": ["请写明办理结果"]}, r.text
     r = req("POST", f"/matters/{quick}/resolve", "member", json={"note": "已联系电工修好路灯"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "resolved" and r.json()["level"] == "grid"
@@ -373,6 +383,6 @@ def test_fieldwork_end_to_end(platform_pg, tmp_path):
     assert member_sees == {quick, by_hand, by_deadline}
     assert public_matter in {m["id"] for m in req("GET", "/matters", "gridworker").json()["items"]}
     assert req("GET", "/visits", "township2").json()["meta"]["total"] == 0
-    assert req("GET", "/visits", "member").json()["meta"]["total"] == 3
+    assert req("GET", "/visits", "member").json()["meta"]["total"] == 4  # with the return visit
     assert req("POST", "/visits", "gridworker", json={"household_id": households[3]}).status_code == 403
     assert req("POST", "/visits", "member", json={"household_id": 10**7}).status_code == 403

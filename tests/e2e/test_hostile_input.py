@@ -41,13 +41,14 @@ EXCLUDED = (  # routes that would spend the roles' own sessions or logins mid-ru
 
 @pytest.fixture(scope="module")
 def fuzz_platform(vhost, tmp_path_factory, pg_databases):
-    """One platform for the module. Its RPC deadline is generous: these tests look for wrong
+    """One platform for the module (a second one would share its broker vhost, and each
+    call would reach either platform's services and databases). Its RPC deadline is generous: these tests look for wrong
     answers, not slow ones, and a 504 from a loaded test machine would hide them."""
     with running_platform(
         pg_databases,
         vhost,
         tmp_path_factory.mktemp("platform"),
-        {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_RPC_TIMEOUT": "20"},
+        {"GOV_LOGIN_PER_MINUTE": "1000", "GOV_RPC_TIMEOUT": "20", "GOV_IMPORT_MAX_ROWS": "200"},
     ) as running:
         yield running
 
@@ -344,9 +345,9 @@ def _workbook(rows: list[list], padding: int = 0) -> bytes:
     return padded.getvalue()
 
 
-def test_hostile_files_in_and_out(platform_module):
-    base = platform_module.base_url + "/api/v1"
-    admin = platform_module.login("admin")
+def test_hostile_files_in_and_out(fuzz_platform):
+    base = fuzz_platform.base_url + "/api/v1"
+    admin = fuzz_platform.login("admin")
     people = [["编号", "姓名", "角色", "所属组织编码"]]
     catalogue_before = requests.get(base + "/catalogue", headers=admin, timeout=10).json()["meta"]["total"]
 

@@ -63,13 +63,17 @@ def assert_not_found(r: requests.Response) -> None:
     assert r.status_code == 404 and r.json()["code"] == "not_found", (r.status_code, r.text)
 
 
-def test_member_reads_only_linked_households_with_full_numbers(api):
+def test_member_reads_only_linked_households_with_full_phone_numbers(api):
     seen = api.items("member", "/households")
     assert {h["id"] for h in seen} == api.linked and len(api.linked) >= 5
     for h in seen:
         full = api.grid_households[h["id"]]
         assert h["phone"] == full["phone"] and "*" not in (h["phone"] or "")
-        assert h["residents"] == full["residents"]  # every phone and ID number in full
+        for mine, theirs in zip(h["residents"], full["residents"], strict=True):
+            assert mine["phone"] == theirs["phone"]  # every phone in full: the member calls them
+            if theirs["id_number"]:  # ID numbers masked: a volunteer has no use for them
+                assert mine["id_number"] != theirs["id_number"] and "*" in mine["id_number"]
+                assert mine["id_number"][-4:] == theirs["id_number"][-4:]
     one = next(iter(api.linked))
     assert api.get("member", f"/households/{one}").json()["phone"] == api.grid_households[one]["phone"]
 

@@ -108,3 +108,26 @@ def test_inbox_subscriptions_and_replay_over_http(platform_pg):
 
     r = requests.delete(f"{base}/subscriptions/{sub['id']}", headers=leader, timeout=10)
     assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_a_task_across_townships_is_announced_to_the_county_for_review(platform_pg):
+    base = platform_pg.base_url + "/api/v1"
+    admin, dept, leader = (platform_pg.login(u) for u in ("admin", "dept", "township"))
+    assert requests.post(base + "/catalogue/seed-default", headers=admin, timeout=30).status_code == 200
+    townships = [
+        requests.get(base + "/me", headers=platform_pg.login(u), timeout=10).json()["org_unit_id"]
+        for u in ("township", "township2")
+    ]
+    task = {"title": "全县反诈宣传", "matter_code": "PA001", "target_ids": townships}
+    r = requests.post(base + "/tasks", json=task, headers=dept, timeout=10)
+    assert r.status_code == 201 and r.json()["status"] == "pending_review", r.text
+
+    def county_told():
+        items = requests.get(base + "/inbox", headers=admin, params={"per_page": 100}, timeout=10).json()
+        return [i for i in items["items"] if i["title"] == "待审核任务:全县反诈宣传"]
+
+    (item,) = wait_for(county_told)
+    assert item["body"] == "任务“全县反诈宣传”(事项 PA001)涉及多个乡镇,已通过过筛,请审核后派发。"
+    # a township leader is not the reviewer of a task that reaches beyond the township
+    mine = requests.get(base + "/inbox", headers=leader, params={"per_page": 100}, timeout=10).json()
+    assert not [i for i in mine["items"] if "全县反诈宣传" in i["title"]]

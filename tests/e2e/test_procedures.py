@@ -8,9 +8,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg2
+import pytest
 from openpyxl import load_workbook
 
 from tests.e2e.test_taskflow import _api, _ok, _told
+from tests.photos import PDF
+
+FILES: dict[str, int] = {}  # the village's uploads that its steps name (evidence must be real)
 
 
 def _now(**delta) -> str:
@@ -21,7 +25,7 @@ def _meeting(entitled: int, present: int, votes_for: int, **extra) -> dict:
     return {
         "evidence": {
             "held_at": _now(),
-            "minutes": ["sha256:minutes01"],
+            "minutes": [FILES["minutes"]],
             "attendance": {
                 "entitled": entitled,
                 "present": present,
@@ -37,7 +41,7 @@ def _notice(days: int, **extra) -> dict:
     return {
         "evidence": {
             "notice": {"posted_at": _now(), "until": _now(days=days), "place": "村务公开栏"},
-            "photos": ["sha256:notice01"],
+            "photos": [FILES["photo"]],
             **extra,
         }
     }
@@ -63,6 +67,7 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     assert len(templates["WYLGK"]["steps"]) == 7 and len(templates["LXHY"]["steps"]) == 3
 
     village1 = secretary.me()["org_unit_id"]
+    FILES.update(minutes=secretary.upload(PDF, "会议记录.pdf", "application/pdf"), photo=secretary.upload())
     township = _ok(leader.get("/org/tree"))[0]
 
     # -- a major matter sent to the village: reviewed, decided collectively, dispatched
@@ -79,7 +84,7 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
         "meeting_date": date.today().isoformat(),
         "attendees": ["镇党委书记", "分管副镇长"],
         "decision": "同意由村按五议两公开程序决策",
-        "minutes": ["sha256:town01"],
+        "minutes": [leader.upload(PDF, "镇会议纪要.pdf", "application/pdf")],
     }
     _ok(leader.post(f"/tasks/{task['id']}/decision", decision), 201)
     _ok(leader.post(f"/tasks/{task['id']}/dispatch"))
@@ -88,7 +93,7 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     _ok(
         secretary.post(
             f"/assignments/{assignment['id']}/submit",
-            {"evidence": {"text": "厂房改建方案已定", "attachments": ["sha256:plan01"]}},
+            {"evidence": {"text": "厂房改建方案已定", "attachments": [FILES["minutes"]]}},
         )
     )
     # a major matter cannot be accepted before its procedure is complete
@@ -140,17 +145,17 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     )
     _ok(secretary.post(f"/procedures/{pid}/steps/2/complete", _meeting(9, 6, 5)))
     # 4. the party members' meeting
-    _ok(secretary.post(f"/procedures/{pid}/steps/3/complete", _meeting(40, 31, 30, photos=["sha256:p1"])))
+    _ok(secretary.post(f"/procedures/{pid}/steps/3/complete", _meeting(40, 31, 30, photos=[FILES["photo"]])))
     # 5. the villagers' representatives meeting: the quorum fails, the matter is returned, then fixed
     body = _returned(
-        secretary.post(f"/procedures/{pid}/steps/4/complete", _meeting(30, 15, 15, photos=["sha256:p2"])),
+        secretary.post(f"/procedures/{pid}/steps/4/complete", _meeting(30, 15, 15, photos=[FILES["photo"]])),
         "quorum_not_met",
     )
     assert "到会人数未达法定比例" in body["title"]
     returned = _ok(secretary.get(f"/procedures/{pid}"))
     assert returned["status"] == "returned" and returned["steps"][4]["status"] == "returned"
     assert returned["return_history"][-1]["reasons"][0]["code"] == "quorum_not_met"
-    _ok(secretary.post(f"/procedures/{pid}/steps/4/complete", _meeting(30, 21, 15, photos=["sha256:p3"])))
+    _ok(secretary.post(f"/procedures/{pid}/steps/4/complete", _meeting(30, 21, 15, photos=[FILES["photo"]])))
     # 6./7. the resolution and the result made public, each for at least 5 days
     _returned(secretary.post(f"/procedures/{pid}/steps/5/complete", _notice(3)), "notice_too_short")
     _ok(cadre.post(f"/procedures/{pid}/steps/5/complete", _notice(7)))
@@ -170,7 +175,7 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     jid = joint["id"]
     topics = {"evidence": {"proposals": [{"source": "cadre", "content": "路灯维护"}], "summary": "议题 1 项"}}
     _ok(secretary.post(f"/procedures/{jid}/steps/0/complete", topics))
-    _ok(secretary.post(f"/procedures/{jid}/steps/1/complete", _meeting(11, 9, 7, photos=["sha256:j1"])))
+    _ok(secretary.post(f"/procedures/{jid}/steps/1/complete", _meeting(11, 9, 7, photos=[FILES["photo"]])))
     assert _ok(secretary.post(f"/procedures/{jid}/steps/2/complete", _notice(3)))["status"] == "completed"
 
     # -- statistics
@@ -207,6 +212,11 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
             (f"%/{village1}/",),
         )
         (forged_id,) = cur.fetchone()
+        with pytest.raises(psycopg2.errors.RaiseException):  # the ledgers are append-only
+            cur.execute("UPDATE pr_ledger SET detail = '{}' WHERE id = %s", (forged_id,))
+        # a DBA with the owner's rights turns the guard off: the chain still catches the edit
+        cur.execute("ALTER TABLE pr_ledger DISABLE TRIGGER pr_ledger_no_change")
+        cur.execute("ALTER TABLE tf_ledger DISABLE TRIGGER tf_ledger_no_change")
         cur.execute("UPDATE pr_ledger SET detail = '{\"reasons\": []}' WHERE id = %s", (forged_id,))
         cur.execute(
             "SELECT id FROM tf_ledger WHERE action = 'accept' AND assignment_id = %s", (assignment["id"],)
@@ -242,7 +252,7 @@ def test_procedures_ledger_chain_and_project_board(platform_pg):
     bid = _ok(
         secretary.post(
             f"/projects/{project['id']}/bids",
-            {"case": "本村有闲置村委会二楼 200 平方米,留守儿童 60 余名", "attachments": ["sha256:site01"]},
+            {"case": "本村有闲置村委会二楼 200 平方米,留守儿童 60 余名", "attachments": [FILES["photo"]]},
         ),
         201,
     )

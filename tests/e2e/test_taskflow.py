@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from services.tasks.taskflow.domain import local_month
 from services.tasks.taskflow.queries import XLSX_HEADERS
+from tests.photos import PDF, jpeg
 
 
 def _api(platform, who):
@@ -32,6 +33,17 @@ def _api(platform, who):
             return requests.post(
                 base + path, headers=headers, json=json if json is not None else {}, timeout=30, **kw
             )
+
+        def uploaded(self, content=None, name="现场.jpg", kind="image/jpeg") -> dict:
+            """A file uploaded as this person, as the platform answers it."""
+            files = {"file": (name, content if content is not None else jpeg(), kind)}
+            r = requests.post(base + "/attachments", headers=headers, files=files, timeout=30)
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        def upload(self, content=None, name="现场.jpg", kind="image/jpeg") -> int:
+            """The id of a file uploaded as this person: evidence names it so."""
+            return self.uploaded(content, name, kind)["id"]
 
         def patch(self, path, json):
             return requests.patch(base + path, headers=headers, json=json, timeout=30)
@@ -271,7 +283,7 @@ def test_taskflow_through_the_gateway(platform_pg):
         "meeting_date": date.today().isoformat(),
         "attendees": ["镇党委书记", "分管副镇长", "村党组织书记"],
         "decision": "同意实施村道硬化工程",
-        "minutes": ["sha256:5f1c0d9e7a", "https://files.example/minutes/1.pdf"],
+        "minutes": [leader.upload(PDF, "会议记录.pdf", "application/pdf"), leader.upload(name="签到.jpg")],
     }
     assert leader.post(f"/tasks/{project['id']}/decision", {**decision, "attendees": []}).status_code == 422
     assert _ok(leader.post(f"/tasks/{project['id']}/decision", decision), 201)["decision"]["decision"]
@@ -307,7 +319,7 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert assigned["status"] == "assigned" and assigned["grid_id"] == grid1_id
     assert _ok(gridworker.get("/assignments"))["meta"]["total"] == 1
     assert cadre.post(f"/assignments/{fraud_a['id']}/claim").status_code == 409  # given to someone else
-    evidence = {"text": "已在文化礼堂开展反诈宣传,发放资料200份", "photos": ["sha256:ab12"]}
+    evidence = {"text": "已在文化礼堂开展反诈宣传,发放资料200份", "photos": [gridworker.upload()]}
     r = gridworker.post(f"/assignments/{fraud_a['id']}/submit", {"evidence": evidence})
     assert r.status_code == 409  # not claimed yet
     _ok(gridworker.post(f"/assignments/{fraud_a['id']}/claim"))
@@ -325,7 +337,8 @@ def test_taskflow_through_the_gateway(platform_pg):
     assert back["status"] == "returned" and back["return_reason"]
     _ok(
         gridworker.post(
-            f"/assignments/{fraud_a['id']}/submit", {"evidence": {**evidence, "photos": ["sha256:cd34"]}}
+            f"/assignments/{fraud_a['id']}/submit",
+            {"evidence": {**evidence, "photos": [gridworker.upload()]}},
         )
     )
     done = _ok(dept.post(f"/assignments/{fraud_a['id']}/accept"))
@@ -336,8 +349,8 @@ def test_taskflow_through_the_gateway(platform_pg):
     _ok(secretary.post(f"/assignments/{project_a['id']}/start"))
     full = {
         "text": "工程已完工并验收",
-        "photos": ["sha256:ef56"],
-        "attachments": ["https://files.example/acceptance.pdf"],
+        "photos": [secretary.upload()],
+        "attachments": [secretary.upload(PDF, "验收单.pdf", "application/pdf")],
         "location": {"lat": 29.0, "lng": 118.9, "address": "村口"},
     }
     r = secretary.post(f"/assignments/{project_a['id']}/submit", {"evidence": {"text": "已完工"}})

@@ -20,8 +20,9 @@ from cryptography.x509.oid import NameOID
 
 from services.grids.demo import DEMO_PASSWORD
 from tests.e2e.conftest import start_platform
+from tests.photos import jpeg
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 200
+JPEG = jpeg()
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
 

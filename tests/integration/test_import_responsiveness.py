@@ -35,7 +35,7 @@ def test_grids_answers_other_calls_while_a_big_import_parses(container_factory, 
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))
         uow.commit()
     container_factory(GridsService, service_config(url)).start()
-    content = wide_people_file(5000, 40)
+    content = wide_people_file(6000, 40)
     finished: dict = {}
 
     def run_import():
@@ -63,5 +63,6 @@ def test_grids_answers_other_calls_while_a_big_import_parses(container_factory, 
     took = finished["at"] - finished["started"]
     during = [latency for at, latency in answered if at < finished["at"] - 0.2]
     assert finished["error"].code == "import_invalid"  # the header lacks the required columns
-    assert took > 2.0, took  # long enough that a stalled hub would have held the pings
-    assert len(during) >= 5 and max(during) < 1.0, (took, during)
+    assert took > 1.0, took  # long enough that a stalled hub would have held the pings
+    # a stalled hub holds one ping for the whole parse; a loaded machine only slows a few
+    assert len(during) >= 3 and max(during) < took / 2, (took, during)

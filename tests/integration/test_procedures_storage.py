@@ -2,6 +2,7 @@
 village never fork its chain; a major matter's assignment waits for its procedure, and a
 template's new version leaves running procedures alone; the project board side by side."""
 
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 
 import eventlet
@@ -11,12 +12,16 @@ from sqlalchemy import select
 from common.errors import DomainError
 from common.scope import Actor
 from services.tasks import models
-from services.tasks.procedures import commands, gate, queries  # noqa: F401 - gate installs the accept guard
+from services.tasks.fieldwork import commands as fieldwork
+from services.tasks.fieldwork.attachments import LocalStore
+from services.tasks.procedures import commands, queries
 from services.tasks.procedures.models import LedgerEntry
 from services.tasks.taskflow import commands as taskflow
 from services.tasks.taskflow.models import Assignment
 from tests.conftest import make_uow_factory
+from tests.photos import PDF, jpeg
 
+GUARDS = (commands.require_completed_procedure,)  # as services/tasks/service.py composes them
 ADMIN = Actor(1, "管理员", frozenset({"county_admin"}), 1, None, ("/1/",))
 LEADER = Actor(2, "镇领导", frozenset({"township_leader"}), 2, None, ("/1/2/",))
 SEC3 = Actor(3, "书记甲", frozenset({"village_secretary"}), 3, None, ("/1/2/3/",))
@@ -48,6 +53,17 @@ def uow_factory(pg_databases):
     return make_uow_factory(pg_databases("tasks"), models)
 
 
+STORE = LocalStore(tempfile.mkdtemp(prefix="attachments-"))
+
+
+def _upload(uow_factory, actor: Actor, content: bytes = PDF) -> int:
+    """A file uploaded by `actor` before the step that names it (evidence must be real)."""
+    with uow_factory() as uow:
+        attachment = fieldwork.store_attachment(uow.session, actor, "材料", content, STORE)
+        uow.commit()
+        return attachment.id
+
+
 def test_two_writers_for_one_village_never_fork_the_chain(uow_factory):
     def writer(n: int) -> None:
         for i in range(15):
@@ -71,7 +87,7 @@ def test_two_writers_for_one_village_never_fork_the_chain(uow_factory):
         assert report["ok"] is True and report["rows"] == 60, report
 
 
-def _evidence(step: dict, now: datetime) -> dict:
+def _evidence(step: dict, now: datetime, files: dict) -> dict:
     evidence = {}
     kinds = step["evidence"]
     if "proposals" in kinds:
@@ -81,13 +97,13 @@ def _evidence(step: dict, now: datetime) -> dict:
     if "held_at" in kinds:
         evidence["held_at"] = now
     if "minutes" in kinds:
-        evidence["minutes"] = ["m"]
+        evidence["minutes"] = [files["document"]]
     if "attendance" in kinds:
         evidence["attendance"] = {"entitled": 10, "present": 9, "names": [str(i) for i in range(9)]}
     if "votes" in kinds:
         evidence["votes"] = {"for": 9, "against": 0, "abstain": 0}
     if "photos" in kinds:
-        evidence["photos"] = ["p"]
+        evidence["photos"] = [files["photo"]]
     if "notice" in kinds:
         evidence["notice"] = {
             "posted_at": now,
@@ -99,6 +115,11 @@ def _evidence(step: dict, now: datetime) -> dict:
 
 
 def test_major_matter_waits_for_its_procedure_and_versions_keep(uow_factory):
+    minutes, photo, plan = (
+        _upload(uow_factory, LEADER),
+        _upload(uow_factory, SEC3, jpeg()),
+        _upload(uow_factory, SEC3),
+    )
     t0 = datetime.now(UTC)
     org = Org()
     with uow_factory() as uow:
@@ -112,17 +133,22 @@ def test_major_matter_waits_for_its_procedure_and_versions_keep(uow_factory):
             uow,
             LEADER,
             task.id,
-            {"meeting_date": date.today(), "attendees": ["甲"], "decision": "同意", "minutes": ["m"]},
+            {"meeting_date": date.today(), "attendees": ["甲"], "decision": "同意", "minutes": [minutes]},
             t0,
         )
         _, (aid,) = taskflow.dispatch_task(uow, LEADER, task.id, {}, org, t0)
         taskflow.claim(uow, SEC3, aid, t0)
-        evidence = {"text": "完工", "photos": ["p"], "attachments": ["a"], "location": {"lat": 1, "lng": 1}}
+        evidence = {
+            "text": "完工",
+            "photos": [photo],
+            "attachments": [plan],
+            "location": {"lat": 1, "lng": 1},
+        }
         taskflow.submit(uow, SEC3, aid, evidence, t0)
         uow.commit()
     with uow_factory() as uow:
         with pytest.raises(DomainError) as err:
-            taskflow.accept(uow, LEADER, aid, t0)
+            taskflow.accept(uow, LEADER, aid, t0, guards=GUARDS)
         assert err.value.code == "procedure_required"
     with uow_factory() as uow:
         with pytest.raises(DomainError) as err:  # out of the village's scope
@@ -143,25 +169,27 @@ def test_major_matter_waits_for_its_procedure_and_versions_keep(uow_factory):
         assert err.value.code == "forbidden"
         uow.commit()
     for position in range(7):
+        files = {"document": _upload(uow_factory, SEC3), "photo": _upload(uow_factory, SEC3, jpeg())}
         with uow_factory() as uow:
             now = datetime.now(UTC)
             template = commands.current_template(uow.session, "WYLGK")
             v1 = next(t for t in queries.template_versions(uow.session, "WYLGK") if t.version == 1)
             assert template.version == 2
             p, failures = commands.complete_step(
-                uow, SEC3, pid, position, _evidence(v1.steps[position], now), now
+                uow, SEC3, pid, position, _evidence(v1.steps[position], now, files), now
             )
             assert failures == []
             uow.commit()
     assert p.status == "completed"
     with uow_factory() as uow:
-        a = taskflow.accept(uow, LEADER, aid, datetime.now(UTC))
+        a = taskflow.accept(uow, LEADER, aid, datetime.now(UTC), guards=GUARDS)
         uow.commit()
         assert uow.session.get(Assignment, a.id).status == "accepted"
         assert queries.verify(uow.session, ADMIN, {})["ok"] is True
 
 
 def test_project_board_side_by_side(uow_factory):
+    site3, site4 = _upload(uow_factory, SEC3), _upload(uow_factory, SEC4)
     org = Org()
     t0 = datetime.now(UTC)
     with uow_factory() as uow:
@@ -192,10 +220,15 @@ def test_project_board_side_by_side(uow_factory):
         }
         project = commands.post_project(uow, LEADER, body, org, t0)
         uow.commit()
-    bid = {"case": "基础好", "attachments": ["a"]}
+    bid = {"case": "基础好", "attachments": [site3]}
     with uow_factory() as uow:
         b3 = commands.submit_bid(uow, SEC3, project.id, bid, org, t0)
-        b4 = commands.submit_bid(uow, SEC4, project.id, {**bid, "case": "带动强"}, org, t0)
+        with pytest.raises(DomainError) as err:  # another village's file is not this village's evidence
+            commands.submit_bid(uow, SEC4, project.id, {**bid, "case": "带动强"}, org, t0)
+        assert err.value.code == "evidence_not_uploaded"
+        assert err.value.fields == {"attachments": [f"附件 {site3} 不是本人或本村上传的"]}
+        bid = {"case": "带动强", "attachments": [site4]}
+        b4 = commands.submit_bid(uow, SEC4, project.id, bid, org, t0)
         commands.submit_bid(uow, SEC4, project.id, {**bid, "case": "带动强,已有合作社"}, org, t0)  # revised
         with pytest.raises(DomainError) as err:  # another township's village does not see it
             commands.submit_bid(uow, SEC7, project.id, bid, org, t0)
@@ -225,6 +258,11 @@ def test_project_board_side_by_side(uow_factory):
         p = commands.get_project(uow.session, SEC3, project.id)
         bids = queries.visible_bids(uow.session, SEC3, p, later)
         assert {(b.village_id, b.status) for b in bids} == {(3, "lost"), (4, "won")}
+        # beside the case, the awarder sees what each file is (a revision keeps its files)
+        won = queries.bid_dict(next(b for b in bids if b.village_id == 4))
+        assert [(f["id"], f["field"], f["kind"], f["filename"]) for f in won["files"]] == [
+            (site4, "attachments", "document", "材料.pdf")
+        ]
         assigned = uow.session.scalars(select(Assignment).where(Assignment.task_id == awarded.task_id)).all()
         assert [a.village_id for a in assigned] == [4]
         stats = queries.stats(uow.session, LEADER, {})

@@ -399,7 +399,7 @@ def test_events_over_the_bus_give_exact_explained_ranked_scores(scoring, vhost):
 def test_team_cadres_on_the_cadre_board_and_lead_goose_by_secretary(scoring):
     """Team cadres (from grids' team_members, kept in scoring's own table) stand on the
     先锋干部榜 by their team's 服务指数; the 领雁指数 is read per village secretary."""
-    from services.scoring import engine
+    from services.scoring import replicas
     from services.scoring.models import TeamMember, VillageSecretary
 
     publish, session = scoring["publish"], scoring["session"]
@@ -421,8 +421,8 @@ def test_team_cadres_on_the_cadre_board_and_lead_goose_by_secretary(scoring):
         ]
     )
     session.rollback()
-    engine.replace_people(session, TeamMember, "team_id", {"50": [70, 71]})
-    engine.replace_people(session, VillageSecretary, "village_id", {"3": [80]})
+    replicas.replace_people(session, TeamMember, "team_id", {"50": [70, 71]})
+    replicas.replace_people(session, VillageSecretary, "village_id", {"3": [80]})
     session.commit()
     with ClusterRpcProxy(scoring["config"], timeout=10) as rpc:
         team = rpc.scoring.score(ADMIN, "service", "team", 50, {"period": MONTH})["value"]

@@ -14,6 +14,7 @@ from services.tasks.fieldwork import alerts, commands, queries
 from services.tasks.fieldwork.attachments import LocalStore
 from services.tasks.fieldwork.models import GridContact, Matter, MemberLink
 from tests.conftest import make_uow_factory
+from tests.photos import jpeg
 
 NOW = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 MONTH = "2026-03"
@@ -173,13 +174,22 @@ def test_deadlines_climb_then_alert_once_at_the_top(uow):
 
 def test_attachments_are_checked_and_content_addressed(uow, tmp_path):
     store = LocalStore(tmp_path)
-    jpeg = b"\xff\xd8\xff\xe0" + b"1" * 100
+    photo = jpeg()
     with uow() as u:
-        a = commands.store_attachment(u.session, member(), "a.jpg", jpeg, store)
-        b = commands.store_attachment(u.session, member(), "b.jpg", jpeg, store)
+        a = commands.store_attachment(u.session, member(), "a.jpg", photo, store)
+        b = commands.store_attachment(u.session, member(), "b.html", photo, store)
         u.commit()
-        assert a.sha256 == b.sha256 and store.get(a.sha256) == jpeg and a.kind == "photo"
-        for content in (b"", b"MZ" + b"0" * 50, b"\xff\xd8\xff" + b"0" * (8 * 1024 * 1024)):
+        assert a.sha256 == b.sha256 and store.get(a.sha256) == photo and a.kind == "photo"
+        assert b.filename == "b.jpg"  # named for what the bytes are, never a page
+        html_png = b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>"
+        cut_pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+        for content in (
+            b"",
+            b"MZ" + b"0" * 50,
+            b"\xff\xd8\xff" + b"0" * (8 * 1024 * 1024),
+            html_png,
+            cut_pdf,
+        ):
             with pytest.raises(DomainError) as err:
                 commands.store_attachment(u.session, member(), "x", content, store)
             assert err.value.code == "attachment_rejected"
@@ -239,3 +249,21 @@ def test_alerts_once_per_period_and_stats_add_up(uow):
     assert rows == [{**totals, "org_unit_id": 4}]
     with uow() as u:
         assert u.session.scalar(select(func.count()).select_from(MemberLink)) == 12
+
+
+def test_a_visit_says_something_and_a_household_is_asked_to_rate_once_a_month(uow):
+    with uow() as u:
+        commands.generate_lists(u, MONTH, NOW)
+        with pytest.raises(DomainError) as err:
+            commands.record_visit(
+                u,
+                member(),
+                {"household_id": 10000, "visited_at": None, "notes": " ", "attachment_ids": [], "needs": []},
+                None,
+                NOW,
+            )
+        assert err.value.fields == {"notes": ["请写下走访情况,或附上照片"]}
+        first, _, code = _visit(u)
+        second, _, again = _visit(u)
+        u.commit()
+        assert code and again is None and second.id != first.id

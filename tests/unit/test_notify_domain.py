@@ -159,7 +159,7 @@ def test_alerts_praise_and_links():
     [assigned] = notices_for(
         "grassroots.grids.person.assigned.v1", {"id": 3, "roles": ["member", "grid_worker"]}
     )
-    assert assigned.body == "您已被登记为党员、网格员。"
+    assert assigned.body == "您已被登记为联户党员、网格员。"
 
 
 def test_a_rule_with_a_bad_role_source_is_refused():
@@ -276,3 +276,14 @@ def test_an_inbox_item_refers_to_what_it_is_about():
     assert reference("visit-lists/2026-11/5") == {"kind": "visit_list", "id": 5, "key": "2026-11/5"}
     assert reference("templates/wuyi") == {"kind": "template", "id": None, "key": "wuyi"}
     assert reference("") is None and reference("demo") is None and reference("secrets/1") is None
+
+
+def test_moments_in_messages_read_as_china_time_to_the_minute():
+    """An event carries ISO text in UTC; a person reads "2026-12-08 15:47", and a date stays."""
+    assert domain.readable("2026-12-08T07:47:22.896453+00:00") == "2026-12-08 15:47"
+    assert domain.readable("2026-12-08T07:47:22") == "2026-12-08 15:47"  # naive: stored as UTC
+    assert domain.readable("2026-12-01") == "2026-12-01"
+    assert domain.readable("2026-13-45T99:99") == "2026-13-45T99:99"  # not a moment: as it is
+    assert (
+        domain.render("截止 {deadline}", {"deadline": "2026-12-08T16:30:00+00:00"}) == "截止 2026-12-09 00:30"
+    )

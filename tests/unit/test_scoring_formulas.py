@@ -203,7 +203,7 @@ def test_value_functions_give_exactly_the_explained_numbers():
     formulas are what a score shows when opened. They must give the same floats."""
     import random
 
-    from services.scoring import engine
+    from services.scoring import compute
 
     rng = random.Random(11)
     measures = domain.MEASURES
@@ -213,9 +213,9 @@ def test_value_functions_give_exactly_the_explained_numbers():
             count = rng.randint(0, 12)
             totals[m] = (round(rng.uniform(0, 60), 3) if rng.random() < 0.7 else float(count), count)
         for index in ("pioneer", "fortress", "service"):
-            assert engine.entity_value(CONFIG, index, totals) == domain.index_score(CONFIG, index, totals)[0]
+            assert compute.entity_value(CONFIG, index, totals) == domain.index_score(CONFIG, index, totals)[0]
         pioneer = rng.choice([None, round(rng.uniform(0, 100), 4)])
-        values = engine.village_values(CONFIG, totals, pioneer)
+        values = compute.village_values(CONFIG, totals, pioneer)
         fortress = domain.index_score(CONFIG, "fortress", totals)[0]
         service = domain.index_score(CONFIG, "service", totals)[0]
         assert values["fortress"] == fortress and values["service"] == service

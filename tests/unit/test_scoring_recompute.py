@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, text
 
 from common.events import event_type, to_cloudevent
-from services.scoring import engine, models
+from services.scoring import models, projection, recompute
 from services.scoring.config import load_config
 from tests.conftest import make_uow_factory
 
@@ -79,7 +79,7 @@ def _snapshot(session) -> tuple[list, list]:
 
 def _recompute(uow_factory) -> dict:
     with uow_factory() as uow:
-        result = engine.recompute(uow, CONFIG, MONTH)
+        result = recompute.recompute(uow, CONFIG, MONTH)
         uow.commit()
     return result
 
@@ -88,7 +88,7 @@ def test_recompute_builds_repairs_and_leaves_a_right_month_alone(any_database):
     uow_factory = make_uow_factory(any_database("scoring"), models)
     for event in _month_of_events():
         with uow_factory() as uow:
-            engine.apply_event(uow, CONFIG, event)
+            projection.apply_event(uow, CONFIG, event)
             uow.commit()
     with uow_factory() as uow:
         session = uow.session

@@ -108,3 +108,14 @@ def test_the_segmenter_keeps_catalogue_words_whole():
     segmenter.start(["五议两公开"])
     words = segmenter.tokens("关于规范运用五议两公开的通知")
     assert "五议两公开" in words and "关于" not in words and "通知" not in words
+
+
+def test_a_short_text_in_the_catalogues_own_words_finds_its_matters(index):
+    """Two or three words a leader types ("垃圾清理") have too few words to reach the threshold
+    by BM25 alone; made of the catalogue's own words, they still find their matters, while
+    short texts about something else still find none."""
+    for text, expected in (("垃圾清理", {"RJ003", "RJ006"}), ("清理村道两侧垃圾堆放点", {"RJ003", "RJ006"})):
+        offered = {s.code for s in index.suggest(text)}
+        assert offered & expected, (text, offered)
+    for text in ("召开大会", "食堂就餐", "停电检修", "放假安排"):
+        assert index.suggest(text) == [], text

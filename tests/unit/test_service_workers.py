@@ -54,6 +54,48 @@ def test_grids_entrypoints_translate(grids):
     )
 
 
+def test_grids_places_a_person_only_for_a_caller_who_may_read_them(grids):
+    secretary = grids.authenticate("secretary", DEMO_PASSWORD)
+    cadre = grids.authenticate("cadre", DEMO_PASSWORD)
+    placed = grids.person_placement(secretary, cadre["id"])
+    assert placed == {
+        "id": cadre["id"],
+        "name": cadre["name"],
+        "roles": ["village_cadre"],
+        "org_unit_id": secretary["org_unit_id"],
+        "org_path": secretary["scope"][0],
+        "level": "village",
+        "active": True,
+    }
+    leader2 = grids.authenticate("township2", DEMO_PASSWORD)
+    assert grids.person_placement(leader2, cadre["id"]) is None  # another township's person
+    assert grids.person_placement(secretary, leader2["id"]) is None
+    assert grids.person_placement(secretary, 10**9) is None
+
+
+def test_grids_gives_the_requesters_contact_in_full(grids):
+    resident = grids.authenticate("resident", DEMO_PASSWORD)
+    found = grids.requester_contact(resident["id"], None, None)
+    assert found["person_id"] == resident["id"] and found["name"] == resident["name"]
+    assert len(found["phone"]) == 11 and "*" not in found["phone"]
+    assert found["household_id"] and found["household_name"].endswith("户") and found["address"]
+    assert found["place_name"].count(" / ") == 2  # township / village / grid
+    household = grids.requester_contact(None, found["household_id"], None)
+    assert household["person_id"] is None and household["name"] == found["household_name"][:-1]
+    assert household["household_id"] == found["household_id"] and len(household["phone"]) == 11
+    grid_path = grids.responsible_for_grid(resident["org_unit_id"])["org_path"]
+    nobody = grids.requester_contact(None, None, grid_path)  # a newcomer: only the place is known
+    assert nobody == {
+        "person_id": None,
+        "name": None,
+        "phone": None,
+        "household_id": None,
+        "household_name": None,
+        "address": None,
+        "place_name": found["place_name"],
+    }
+
+
 def test_notify_applies_a_redelivered_event_once(sqlite_databases):
     service = worker_factory(
         NotifyService, db=make_uow_factory(sqlite_databases("notify"), notify_models), config={}

@@ -8,10 +8,16 @@ import stat
 
 import pytest
 
-from common.redact import RedactSecrets, redact
-from services.tasks.fieldwork import sms
+from common.redact import BriefExpectedErrors, RedactSecrets, redact
+from services.tasks.fieldwork import domain, sms
 
 TEXT = "【三联工程】党员刚刚走访了您家,请对本次走访评价(1-5分)。评价码:K7QX3M9P,7天内有效。"
+LINKED = TEXT + "点此评价:https://zhili.example.gov.cn/console/m/rate?code=K7QX3M9P"
+
+
+def test_the_rating_sms_links_to_the_rating_page_when_the_platform_has_a_public_address():
+    assert domain.rating_sms("K7QX3M9P", None) == TEXT
+    assert domain.rating_sms("K7QX3M9P", "https://zhili.example.gov.cn/") == LINKED
 
 
 class RealSms:
@@ -49,6 +55,7 @@ def test_production_refuses_the_demo_outbox(monkeypatch):
     ("line", "secret", "kept"),
     [
         (TEXT, "K7QX3M9P", "评价码:[redacted]"),
+        (LINKED, "K7QX3M9P", "/console/m/rate?code=[redacted]"),
         ('login {"username": "admin", "password": "Demo@2026"}', "Demo@2026", "admin"),
         ("Authorization: Bearer abc.def.ghi", "abc.def.ghi", "Bearer [redacted]"),
         ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl seen", "eyJhbGciOiJIUzI1NiJ9", " seen"),
@@ -76,3 +83,20 @@ def test_the_filter_cleans_arguments_and_tracebacks(caplog):
         logger.filters.clear()
     assert "K7QX3M9P" not in caplog.text and "13812345678" not in caplog.text
     assert "hunter22" not in caplog.text and "password=[redacted]" in caplog.text
+
+
+def test_a_refusal_is_one_line_and_a_failure_keeps_its_traceback(caplog):
+    logger = logging.getLogger("test.brief")
+    logger.addFilter(BriefExpectedErrors())
+    try:
+        with caplog.at_level(logging.INFO, logger="test.brief"):
+            for message in ("(expected) error handling worker %s: %s", "error handling worker %s: %s"):
+                try:
+                    raise LookupError("找不到任务")
+                except LookupError as exc:
+                    logger.warning(message, "tasks.task_get", exc, exc_info=True)
+    finally:
+        logger.filters.clear()
+    expected, unexpected = caplog.records
+    assert expected.exc_info is None and "Traceback" not in caplog.text.split("\n")[0]
+    assert unexpected.exc_info is not None and caplog.text.count("Traceback") == 1

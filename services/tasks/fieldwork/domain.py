@@ -7,54 +7,20 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
+from common import roles
+
+# months and "today" are China time, places are org paths: the kernel's, re-exported here
+from common.china_time import CHINA as CHINA
+from common.china_time import china_today as china_today
+from common.china_time import month_bounds as month_bounds
+from common.china_time import month_of as month_of
+from common.china_time import previous_month as previous_month
+from common.org_paths import county_of as county_of
+from common.org_paths import path_ids as path_ids
+from common.org_paths import place_of as place_of
 from common.scope import Actor
-
-# Months and "today" are China time: a visit at 23:30 on the 31st belongs to that month.
-CHINA = timezone(timedelta(hours=8))
-
-
-def month_of(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m")
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a `YYYY-MM` month in China time, as aware datetimes."""
-    year, mon = (int(part) for part in month.split("-"))
-    start = datetime(year, mon, 1, tzinfo=CHINA)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=CHINA)
-    return start, end
-
-
-def previous_month(month: str) -> str:
-    start, _ = month_bounds(month)
-    return month_of(start - timedelta(days=1))
-
-
-def china_today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
-
-
-def path_ids(path: str) -> list[int]:
-    """`/1/5/23/77/` -> [1, 5, 23, 77]: county, township, village, grid."""
-    return [int(p) for p in path.strip("/").split("/") if p]
-
-
-def place_of(path: str) -> dict:
-    ids = path_ids(path)
-    return {
-        "township_id": ids[1] if len(ids) > 1 else None,
-        "village_id": ids[2] if len(ids) > 2 else None,
-        "grid_id": ids[3] if len(ids) > 3 else None,
-    }
-
-
-def county_of(path: str) -> int:
-    return path_ids(path)[0]
-
 
 # -- the escalation ladder ------------------------------------------------------------
 
@@ -153,18 +119,24 @@ def handles_at_grid(actor: Actor, m: MatterState) -> bool:
     """微事快办: the linked member who raised it, or the grid's worker / linked cadre."""
     if actor.has("member") and m.member_id == actor.id:
         return True
-    return actor.has("grid_worker", "village_cadre", "village_secretary") and actor.covers(m.org_path)
+    return actor.has(*roles.VILLAGE_HANDS) and actor.covers(m.org_path)
 
 
 def handles_at_village(actor: Actor, m: MatterState) -> bool:
     return actor.has("village_secretary") and actor.covers(m.org_path)
 
 
+# 点兵点将 at the township platform: the township leader (or a county admin), and the team
+# cadres of a team linked to the matter's village (组团联村; their scope is their team's villages)
+DISPATCHER_ROLES = roles.MATTER_DISPATCHERS
+
+
 def dispatches(actor: Actor, m: MatterState, platform_staff: bool = False) -> bool:
-    """四平台: the township leader, or staff of the township's platform, picks a department."""
+    """四平台: the township leader, a team cadre of the village's team, or staff of the
+    township's platform, picks a department; each only for a matter inside their scope."""
     if not actor.covers(m.org_path):
         return False
-    return actor.has("township_leader", "county_admin") or (platform_staff and actor.has("department_staff"))
+    return actor.has(*DISPATCHER_ROLES) or (platform_staff and actor.has("department_staff"))
 
 
 def takes_order(actor: Actor, m: MatterState) -> bool:
@@ -173,6 +145,52 @@ def takes_order(actor: Actor, m: MatterState) -> bool:
         and m.department_id is not None
         and actor.department_id == m.department_id
     )
+
+
+def reaches_requester(actor: Actor, m: MatterState, platform_staff: bool = False) -> bool:
+    """Who may call the requester back (name and full phone): staff of the department the
+    matter was dispatched to, and whoever handles it at its current level, in scope: the grid's
+    worker, cadres and secretary (or the member who raised it) at grid level, the secretary at
+    village level, the township platform (leader, team cadres, platform staff) at department
+    level. Nobody else, however much of the tree they read."""
+    if takes_order(actor, m):
+        return True
+    if m.level == Level.grid:
+        return handles_at_grid(actor, m)
+    if m.level == Level.village:
+        return handles_at_village(actor, m)
+    return dispatches(actor, m, platform_staff)
+
+
+def requester_card(
+    matter_id: int,
+    reporter_id: int | None,
+    household_id: int | None,
+    reporter_phone: str | None,
+    contact: dict | None,
+) -> dict:
+    """How to reach the requester, from the matter and grids' contact of the person or household.
+    The phone the requester left with the matter (mailbox, Open311) comes first: it is the one
+    they asked to be called on; then the person's, then the household's. A newcomer has no
+    account and no household yet: only the phone they left."""
+    contact = contact or {}
+    if reporter_id is not None:
+        kind = "person"
+    elif household_id is not None:
+        kind = "household"
+    else:
+        kind = "newcomer" if reporter_phone else "unknown"
+    return {
+        "matter_id": matter_id,
+        "kind": kind,
+        "reporter_id": reporter_id,
+        "name": contact.get("name"),
+        "phone": reporter_phone or contact.get("phone"),
+        "household_id": contact.get("household_id") or household_id,
+        "household_name": contact.get("household_name"),
+        "address": contact.get("address"),
+        "place_name": contact.get("place_name"),
+    }
 
 
 def check_resolve(actor: Actor, m: MatterState) -> None:
@@ -244,14 +262,7 @@ def check_rate(actor: Actor, m: MatterState) -> None:
 
 
 # Roles that see matters by place (scope); the others see only their own.
-PLACE_READERS = (
-    "county_admin",
-    "township_leader",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-)
+PLACE_READERS = roles.PLACE_LEADERS
 STATS_READERS = PLACE_READERS
 
 
@@ -265,6 +276,15 @@ CODE_DAYS = 7
 
 def new_rating_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def rating_sms(code: str, public_url: str | None) -> str:
+    """The household's SMS: the code, and where the platform is reachable from a phone, the
+    link to the rating page with the code filled in (no account, any phone)."""
+    text = f"【三联工程】党员刚刚走访了您家,请对本次走访评价(1-5分)。评价码:{code},{CODE_DAYS}天内有效。"
+    if public_url:
+        text += f"点此评价:{public_url.rstrip('/')}/console/m/rate?code={code}"
+    return text
 
 
 def normalise_code(code: str) -> str:
@@ -300,6 +320,26 @@ def sniff(content: bytes) -> tuple[str, str] | None:
     if head.startswith(b"%PDF-"):
         return "application/pdf", "document"
     return None
+
+
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "audio/wav": ".wav",
+    "audio/amr": ".amr",
+    "audio/mpeg": ".mp3",
+    "audio/mp4": ".m4a",
+    "application/pdf": ".pdf",
+}
+
+
+def named_for(filename: str, content_type: str) -> str:
+    """The uploader's file name with the extension of what the bytes are, so `x.html` that is
+    a PNG is kept as `x.png` and never offered back as a page."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    return (stem.strip()[:180] or "附件") + EXTENSIONS[content_type]
 
 
 def rate(part: int, whole: int) -> float | None:

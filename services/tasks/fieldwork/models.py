@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.events import utcnow
 from common.sealed import Sealed
-from common.storage import BigIntPK
+from common.storage import BigIntPK, UtcDateTime
 from services.tasks.models import Base
 
 
@@ -35,7 +35,7 @@ class MemberLink(Base):
     township_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    synced_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class GridContact(Base):
@@ -49,7 +49,7 @@ class GridContact(Base):
     grid_workers: Mapped[list] = mapped_column(JSON, default=list)
     cadres: Mapped[list] = mapped_column(JSON, default=list)
     village_secretaries: Mapped[list] = mapped_column(JSON, default=list)
-    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    refreshed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class VisitList(Base):
@@ -66,7 +66,7 @@ class VisitList(Base):
     village_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     township_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class VisitListItem(Base):
@@ -88,7 +88,7 @@ class VisitListItem(Base):
     township_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
     visit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    visited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    visited_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -97,6 +97,8 @@ class Visit(Base):
     __table_args__ = (
         Index("ix_fw_visits_member_month", "member_id", "month"),
         Index("ix_fw_visits_month_path", "month", "org_path"),
+        # a phone that sends a queued visit twice (lost answer, retry) records it once
+        UniqueConstraint("member_id", "client_key", name="uq_fw_visits_member_client_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,15 +109,18 @@ class Visit(Base):
     village_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     township_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    visited_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     notes: Mapped[str] = mapped_column(Text, default="")
     attachment_ids: Mapped[list] = mapped_column(JSON, default=list)
     on_time: Mapped[bool] = mapped_column(Boolean, default=True)
     needs_raised: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class RatingCode(Base):
@@ -127,9 +132,9 @@ class RatingCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     visit_id: Mapped[int] = mapped_column(Integer, index=True)
     household_id: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Attempt(Base):
@@ -141,7 +146,7 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[str] = mapped_column(String(32))
     client: Mapped[str] = mapped_column(String(100))
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime())
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -153,6 +158,7 @@ class Matter(Base):
         Index("ix_fw_matters_path", "org_path"),
         Index("ix_fw_matters_open_deadline", "status", "deadline"),
         Index("ix_fw_matters_department", "department_id"),
+        UniqueConstraint("reporter_id", "client_key", name="uq_fw_matters_reporter_client_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -172,16 +178,17 @@ class Matter(Base):
     member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reporter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reporter_phone: Mapped[str | None] = mapped_column(Sealed(), nullable=True)  # sealed at rest
+    client_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a letter sent twice
     handler_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     attachment_ids: Mapped[list] = mapped_column(JSON, default=list)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)  # ever reached village or above
     auto_escalations: Mapped[int] = mapped_column(Integer, default=0)
     overdue_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
-    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    level_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    level_since: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     resolved_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -195,7 +202,7 @@ class LedgerEntry(Base):
     __table_args__ = (Index("ix_fw_ledger_matter", "matter_id"), Index("ix_fw_ledger_visit", "visit_id"))
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     action: Mapped[str] = mapped_column(String(32))
     matter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     visit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -222,7 +229,11 @@ class Attachment(Base):
     filename: Mapped[str] = mapped_column(String(200), default="")
     uploaded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # a photo's EXIF capture time and place (services/tasks/fieldwork/capture.py)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    taken_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    taken_lng: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Alert(Base):
@@ -245,7 +256,7 @@ class Alert(Base):
     person_ids: Mapped[list] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(Text, default="")
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Settings(Base):
@@ -262,7 +273,7 @@ class Settings(Base):
     completion_rate_mid: Mapped[float] = mapped_column(Float, default=0.5)
     completion_rate_end: Mapped[float] = mapped_column(Float, default=0.8)
     updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 # What common.rekey seals, opens and rotates in the tasks database: table -> (columns, blind indexes)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from common.errors import not_found
+from common import roles
+from common.errors import DomainError, not_found
 from common.scope import Actor
 from common.storage import in_scope, paginate
 from services.tasks.fieldwork import domain
-from services.tasks.fieldwork.commands import platform_staff
+from services.tasks.fieldwork.commands import matter_state, platform_staff
 from services.tasks.fieldwork.domain import LEVEL_LABELS, PLACE_READERS, STATUS_LABELS, Level, Status
 from services.tasks.fieldwork.models import (
     Alert,
@@ -146,6 +147,7 @@ def visit_dict(visit: Visit, matter_ids: list[int] | None = None, code_sent: boo
         "needs_raised": visit.needs_raised,
         "rating": visit.rating,
         "rating_comment": visit.rating_comment,
+        "location": None if visit.latitude is None else {"lat": visit.latitude, "lng": visit.longitude},
     }
     if matter_ids is not None:
         result["matter_ids"] = matter_ids
@@ -227,7 +229,7 @@ def waiting_for(actor: Actor):
         clauses.append(and_(Matter.level == Level.village.value, in_scope(Matter.org_path, actor.scope)))
     if actor.has("grid_worker"):
         clauses.append(and_(Matter.level == Level.grid.value, in_scope(Matter.org_path, actor.scope)))
-    if actor.has("township_leader") or platform_staff(actor):
+    if actor.has(*roles.DEPARTMENT_DESKS) or platform_staff(actor):
         clauses.append(
             and_(
                 Matter.level == Level.department.value,
@@ -259,6 +261,18 @@ def matter(session: Session, actor: Actor, matter_id: int) -> dict:
         select(LedgerEntry).where(LedgerEntry.matter_id == m.id).order_by(LedgerEntry.id)
     ).all()
     return matter_dict(m, list(ledger))
+
+
+def requester_of(session: Session, actor: Actor, matter_id: int) -> Matter:
+    """The matter whose requester the actor may reach: 404 when they cannot see the matter
+    (nothing said about whether it exists), 403 when they see it but neither took the order
+    nor handle it at its level."""
+    m = session.scalar(select(Matter).where(Matter.id == matter_id, matter_visible(actor)))
+    if m is None:
+        raise not_found("事项", "matter")
+    if not domain.reaches_requester(actor, matter_state(m), platform_staff(actor)):
+        raise DomainError("forbidden")
+    return m
 
 
 def can_see_matter(session: Session, actor: Actor, matter_id: int) -> bool:

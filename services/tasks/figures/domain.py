@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-ROLES = ("county_admin", "township_leader", "village_secretary")  # place-based readers
+from common import roles
+
+ROLES = roles.FIGURE_READERS
 
 
 def change(now: float | None, before: float | None) -> float | None:
@@ -20,7 +22,7 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _num(value) -> str:
+def _num(value: object) -> str:
     return "—" if value is None else str(value)
 
 

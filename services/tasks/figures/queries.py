@@ -72,8 +72,8 @@ def seed_figures(session: Session, actor: Actor, path: str, start: str, end: str
     """Each figure the articles quote, for the place under `path` and months [start, end]."""
     here = replace(actor, scope=(path,))  # the taskflow figures, narrowed to the place asked for
     before_start, before_end = tf_domain.previous_period(start, end)
-    tasks_now = tf_queries._period_figures(session, here, start, end)
-    tasks_before = tf_queries._period_figures(session, here, before_start, before_end)
+    tasks_now = tf_queries.period_figures(session, here, start, end)
+    tasks_before = tf_queries.period_figures(session, here, before_start, before_end)
     since = date(int(start[:4]), int(start[5:7]), 1)
     rejections = tf_queries.rejection_stats(session, here, since)
     now, before = _matters(session, path, start, end), _matters(session, path, before_start, before_end)

@@ -23,9 +23,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-CHINA = timezone(timedelta(hours=8))
+from common.china_time import CHINA
+
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _URL = re.compile(r"https?://\S+")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -277,7 +278,16 @@ def detect(items: list[Item], week: str, params: Params = Params()) -> list[Hots
     return found
 
 
-def _check(place_kind, place_id, township_id, village_id, pairs, centroid, window, params) -> Hotspot | None:
+def _check(
+    place_kind: str,
+    place_id: int,
+    township_id: int | None,
+    village_id: int | None,
+    pairs: list[tuple[Item, dict[str, float]]],
+    centroid: dict[str, float],
+    window: list[str],
+    params: Params,
+) -> Hotspot | None:
     week = window[-1]
     counts = Counter(m.week for m, _ in pairs)
     count = counts.get(week, 0)

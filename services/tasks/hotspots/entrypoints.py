@@ -12,16 +12,13 @@ from common.contracts import open311 as contracts
 from common.contracts.base import load, schema
 from common.errors import DomainError
 from common.events import utcnow
+from common.paging import page_of
 from common.remote import call
 from common.scope import Actor
 from services.tasks.hotspots import commands, detector, queries
 
 log = logging.getLogger(__name__)
 expected = (DomainError,)
-
-
-def _page(items: list, total: int, q: dict) -> dict:
-    return {"items": items, "meta": {"page": q["page"], "per_page": q["per_page"], "total": total}}
 
 
 class HotspotEntrypoints:
@@ -70,7 +67,7 @@ class HotspotEntrypoints:
         q = load(schema(contracts.HotspotsQuery), query)
         with self.db() as uow:
             items, total = queries.hotspots(uow.session, Actor.from_dict(actor), q)
-            return schema(contracts.HotspotPage).dump(_page(items, total, q))
+            return schema(contracts.HotspotPage).dump(page_of(items, total, q))
 
     @rpc(expected_exceptions=expected)
     def hotspot_get(self, actor: dict, hotspot_id: int) -> dict:

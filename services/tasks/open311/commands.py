@@ -92,7 +92,7 @@ def submit(
     if not text and not data.get("media_url"):
         raise DomainError("validation_failed", fields={"description": ["请写下您要反映的事情,或附上图片"]})
     summary = text[:30] if text else (matters.get(matter_code) or "随手拍")
-    m = fieldwork._new_matter(
+    m = fieldwork.new_matter(
         uow,
         title=f"{service.name}:{summary}",
         description=_staff_text(data, service, matters.get(matter_code)),

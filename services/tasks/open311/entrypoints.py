@@ -22,7 +22,6 @@ expected = (DomainError,)
 NAMES_SECONDS = 600
 _NAMES: dict[str, tuple[float, dict[int, str]]] = {}
 # grids' department list takes the caller's claims but shows every department to anyone
-_SYSTEM = {"id": 0, "name": "open311", "roles": [], "scope": []}
 
 
 def jurisdiction() -> str:
@@ -52,7 +51,8 @@ class Open311Entrypoints:
             _NAMES["units"] = (now, units)
         stamp, departments = _NAMES.get("departments", (0.0, {}))
         if not departments or now - stamp > NAMES_SECONDS:
-            departments = {d["id"]: d["name"] for d in call(self.grids, "grids", "departments", _SYSTEM)}
+            names = call(self.grids, "grids", "department_names")
+            departments = {int(i): name for i, name in names.items()}
             _NAMES["departments"] = (now, departments)
         return units, departments
 
@@ -113,14 +113,15 @@ class Open311Entrypoints:
             if who is None:
                 commands.limit_anonymous(uow.session, client or "unknown", data["phone"], now)
                 uow.commit()  # the attempt counts even if what follows refuses
-            try:
-                contact = self._contacts(uow, [grid_id]).get(grid_id)
-            except DomainError as exc:
-                if exc.code == "not_found":
-                    raise DomainError(
-                        "validation_failed", fields={"attribute[grid_id]": ["没有这个网格"]}
-                    ) from exc
-                raise
+        try:  # asked with no transaction open
+            contact = self._contacts([grid_id]).get(grid_id)
+        except DomainError as exc:
+            if exc.code == "not_found":
+                raise DomainError(
+                    "validation_failed", fields={"attribute[grid_id]": ["没有这个网格"]}
+                ) from exc
+            raise
+        with self.db() as uow:
             m = commands.submit(uow, who, data, service, contact, now)
             uow.commit()
             matter_id = m.id

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.events import utcnow
+from common.storage import UtcDateTime
 from services.tasks.models import Base
 
 
@@ -32,4 +33,4 @@ class ServiceRequest(Base):
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     reporter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_path: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

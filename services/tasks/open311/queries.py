@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.china_time import aware_or_none
 from common.errors import DomainError
 from common.scope import Actor
 from services.tasks.fieldwork.domain import PLACE_READERS, Status
@@ -36,10 +37,7 @@ def service(session: Session, code: str) -> domain.Service:
     return found
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+_aware = aware_or_none  # naive as UTC (common/china_time)
 
 
 def _split(value: str | None) -> list[str]:

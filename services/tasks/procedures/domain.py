@@ -5,9 +5,10 @@ of the ledgers, and the project board's deadlines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 
+from common.china_time import aware
 from common.contracts.procedures import EVIDENCE_KINDS
 from common.crypto import chain_hash
 
@@ -74,8 +75,7 @@ def _quorum_phrase(rule: dict) -> str:
     return f"{word}{'以上(不含本数)' if rule.get('strict') else '以上'}"
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+_aware = aware  # naive as UTC (common/china_time)
 
 
 def _present(kind: str, evidence: dict) -> bool:

@@ -8,12 +8,13 @@ import base64
 
 from nameko.rpc import rpc
 
+from common import roles
 from common.contracts import procedures as contracts
 from common.contracts.base import load, schema
 from common.errors import DomainError, not_found
 from common.events import utcnow
 from common.scope import Actor
-from services.tasks.procedures import commands, gate, queries  # noqa: F401 - gate installs the accept guard
+from services.tasks.procedures import commands, queries
 from services.tasks.procedures.models import Bid
 from services.tasks.taskflow import domain as tf_domain
 from services.tasks.taskflow.entrypoints import _GridsOrg
@@ -118,7 +119,10 @@ class ProceduresEntrypoints:
             if failures:
                 raise DomainError(
                     "step_returned",
-                    {"reasons": ";".join(f"{f.label}({f.detail})" for f in failures)},
+                    {
+                        "reasons": ";".join(f"{f.label}({f.detail})" for f in failures),
+                        "reasons_en": ", ".join(f.code for f in failures),
+                    },
                     {"evidence": {f.code: [f"{f.label}:{f.detail}"] for f in failures}},
                 )
             return self._procedure_out(uow.session, p)
@@ -196,6 +200,6 @@ class ProceduresEntrypoints:
     def procedures_stats_summary(self, actor: dict, query: dict | None = None) -> dict:
         q = load(schema(contracts.StatsQuery), query)
         who = _actor(actor)
-        who.require("county_admin", "township_leader", "village_secretary", "team_cadre")
+        who.require(*roles.PROCEDURE_FIGURE_READERS)
         with self.db() as uow:
             return schema(contracts.ProcedureStats).dump(queries.stats(uow.session, who, q))

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.events import utcnow
+from common.storage import UtcDateTime
 from services.tasks.models import Base
 
 
@@ -38,7 +38,7 @@ class Template(Base):
     applies_to_major: Mapped[bool] = mapped_column(Boolean, default=False)
     matter_codes: Mapped[list] = mapped_column(JSON, default=list)
     steps: Mapped[list] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -64,8 +64,8 @@ class Procedure(Base):
     current_step: Mapped[int] = mapped_column(Integer, default=0)
     returns: Mapped[int] = mapped_column(Integer, default=0)
     started_by: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class ProcedureStep(Base):
@@ -79,8 +79,8 @@ class ProcedureStep(Base):
     name: Mapped[str] = mapped_column(String(100))
     # waiting | open | returned | completed
     status: Mapped[str] = mapped_column(String(16))
-    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     completed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     evidence: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
@@ -99,7 +99,7 @@ class StepReturn(Base):
     reasons: Mapped[list] = mapped_column(JSON)
     evidence: Mapped[dict] = mapped_column(JSON)
     actor_id: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Project(Base):
@@ -115,15 +115,15 @@ class Project(Base):
     budget: Mapped[int] = mapped_column(Integer)  # yuan
     criteria: Mapped[list] = mapped_column(JSON)
     matter_code: Mapped[str] = mapped_column(String(32))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime())
     # open | awarded
     status: Mapped[str] = mapped_column(String(16))
     posted_by: Mapped[int] = mapped_column(Integer)
     posted_by_name: Mapped[str] = mapped_column(String(50), default="")
-    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     awarded_bid_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     award_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    awarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    awarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     awarded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -141,9 +141,11 @@ class Bid(Base):
     org_path: Mapped[str] = mapped_column(String(200))
     case: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # each attachment's facts as verified (evidence.file_facts); None for a bid made before pr03
+    files: Mapped[list | None] = mapped_column(JSON, nullable=True)
     submitted_by: Mapped[int] = mapped_column(Integer)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revised_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # submitted | won | lost
     status: Mapped[str] = mapped_column(String(16))
 
@@ -155,7 +157,7 @@ class LedgerEntry(Base):
     __table_args__ = (Index("ix_pr_ledger_chain_seq", "chain", "chain_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_name: Mapped[str] = mapped_column(String(50), default="")
     action: Mapped[str] = mapped_column(String(40))
@@ -182,7 +184,7 @@ class LedgerHead(Base):
     chain: Mapped[str] = mapped_column(String(200), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 @event.listens_for(Session, "before_flush")

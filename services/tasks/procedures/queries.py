@@ -8,8 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from common import xlsx
+from common import roles, xlsx
+from common.paging import page_of
 from common.scope import Actor
+from common.storage import in_scope, paginate
+from services.tasks.fieldwork import evidence as evidence_rule
 from services.tasks.procedures import domain
 from services.tasks.procedures.commands import ancestors, steps_of
 from services.tasks.procedures.models import (
@@ -23,9 +26,8 @@ from services.tasks.procedures.models import (
 )
 from services.tasks.taskflow import domain as tf_domain
 from services.tasks.taskflow.models import LedgerEntry as TaskLedgerEntry
-from services.tasks.taskflow.queries import in_scope, page, paginate
 
-CHAIN_ROLES = ("county_admin", "township_leader", "village_secretary")
+CHAIN_ROLES = roles.CHAIN_READERS
 ACTION_LABELS = {
     "template_created": "新增程序模板",
     "template_updated": "修改程序模板",
@@ -105,6 +107,9 @@ def procedure_dict(session: Session, p: Procedure) -> dict:
                 "opened_at": s.opened_at,
                 "completed_at": s.completed_at,
                 "evidence": s.evidence,
+                "evidence_warnings": evidence_rule.warnings(
+                    (s.evidence or {}).get("files") or [], "procedure"
+                ),
             }
             for s in steps
         ],
@@ -128,7 +133,7 @@ def procedures(session: Session, actor: Actor, q: dict) -> dict:
         if key in q:
             query = query.where(getattr(Procedure, key) == q[key])
     rows, total = paginate(session, query, q["page"], q["per_page"])
-    return page([procedure_dict(session, p) for p in rows], total, q)
+    return page_of([procedure_dict(session, p) for p in rows], total, q)
 
 
 # -- projects ------------------------------------------------------------------------------
@@ -186,6 +191,7 @@ def bid_dict(b: Bid) -> dict:
         "village_name": b.village_name,
         "case": b.case,
         "attachments": b.attachments,
+        "files": b.files or [],
         "submitted_by": b.submitted_by,
         "submitted_at": b.submitted_at,
         "revised_at": b.revised_at,
@@ -198,7 +204,7 @@ def projects(session: Session, actor: Actor, q: dict) -> dict:
     if "status" in q:
         query = query.where(Project.status == q["status"])
     rows, total = paginate(session, query, q["page"], q["per_page"])
-    return page([project_dict(session, p) for p in rows], total, q)
+    return page_of([project_dict(session, p) for p in rows], total, q)
 
 
 # -- the ledger chains ---------------------------------------------------------------------

@@ -9,7 +9,9 @@ notice_days is the shortest posting period of a public notice.
 
 from __future__ import annotations
 
-VILLAGE_ACTORS = ["village_secretary", "village_cadre"]
+from common import roles
+
+VILLAGE_ACTORS = list(roles.PROCEDURE_STARTERS)
 SECRETARY = ["village_secretary"]
 MORE_THAN_HALF = {"ratio": "1/2", "strict": True}
 MEETING = ["held_at", "minutes", "attendance", "votes"]

@@ -6,28 +6,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LOCAL = ZoneInfo("Asia/Shanghai")  # months and deadlines are reckoned in Beijing time
+from common import china_time, org_paths, roles
+
+LOCAL = china_time.CHINA  # months and deadlines are reckoned in Beijing time
 
 LEVELS = ("township", "village", "grid")
 LEVEL_LABELS = {"county": "县", "township": "乡镇", "village": "村", "grid": "网格"}
 EVIDENCE_KINDS = ("text", "photo", "location", "attachment")
 EVIDENCE_LABELS = {"text": "文字说明", "photo": "照片", "location": "定位", "attachment": "附件"}
 
-SENDER_ROLES = ("county_admin", "department_staff", "township_leader")
-REVIEWER_ROLES = ("county_admin", "township_leader")
-VILLAGE_ROLES = ("village_secretary",)
-WORKER_ROLES = ("village_secretary", "village_cadre", "grid_worker")
-READER_ROLES = (
-    "county_admin",
-    "township_leader",
-    "department_staff",
-    "village_secretary",
-    "village_cadre",
-    "grid_worker",
-    "team_cadre",
-)
+SENDER_ROLES = roles.TASK_SENDERS
+REVIEWER_ROLES = roles.TOWNSHIP
+VILLAGE_ROLES = roles.ASSIGNERS
+WORKER_ROLES = roles.TASK_WORKERS
+READER_ROLES = roles.TASK_READERS
 
 # -- screening -----------------------------------------------------------------------
 
@@ -55,6 +48,7 @@ TASK_STATUS_LABELS = {
     "returned": "已退回",
     "dispatched": "已派单",
     "done": "已办结",
+    "withdrawn": "已撤回",
 }
 TASK_STATUS_EN = {
     "needs_code": "waiting for a screening code",
@@ -64,9 +58,13 @@ TASK_STATUS_EN = {
     "returned": "returned",
     "dispatched": "dispatched",
     "done": "done",
+    "withdrawn": "withdrawn",
 }
+# open work for the overlap check (多头派单); a withdrawn task is not among them
 OPEN_TASK_STATUSES = ("pending_review", "approved", "dispatched")
 EDITABLE_TASK_STATUSES = ("pending_review", "approved")
+# before anyone acted on it: waiting for its screening code, or held for the township's review
+WITHDRAWABLE_TASK_STATUSES = ("needs_code", "pending_review")
 
 ASSIGNMENT_STATUS_LABELS = {
     "dispatched": "已派发",
@@ -99,6 +97,7 @@ ACTION_LABELS = {
     "edited": "修改对象或期限",
     "decision_recorded": "记录集体讨论",
     "dispatched": "派单",
+    "withdrawn": "发送方撤回",
     "closed": "任务办结",
     "assign": "分派到网格或人员",
     "claim": "领办",
@@ -127,6 +126,34 @@ def next_status(action: str, current: str) -> str:
             f"The assignment is {current.replace('_', ' ')}: it cannot be {action}ed now",
         )
     return to
+
+
+def check_withdraw(status: str) -> None:
+    """A sender may take a task back only before the township acted on it: while it waits for
+    a screening code or for review. TransitionError (409) otherwise."""
+    if status not in WITHDRAWABLE_TASK_STATUSES:
+        raise TransitionError(
+            f"任务当前状态为“{TASK_STATUS_LABELS.get(status, status)}”,"
+            "只有待补过筛编码或待审核的任务才能撤回",
+            f"The task is {TASK_STATUS_EN.get(status, status)}: only a task waiting for a screening code "
+            "or for review can be withdrawn",
+        )
+
+
+def assignee_place(village_path: str, person: dict | None) -> str | None:
+    """Where an assignment handed straight to a person sits: a grid worker's own grid, or the
+    village for its cadres and secretary. None for anyone else: unknown, inactive, of another
+    role, or placed outside the village. `person` is grids' placement (roles, org_path, level)."""
+    if not person or not person.get("active"):
+        return None
+    path, roles = person["org_path"], set(person["roles"])
+    if not path.startswith(village_path):
+        return None
+    if "grid_worker" in roles and person["level"] == "grid":
+        return path
+    if roles & {"village_cadre", "village_secretary"} and path == village_path:
+        return village_path
+    return None
 
 
 @dataclass(frozen=True)
@@ -181,11 +208,7 @@ def overlap_label(overlaps: list[dict]) -> str:
     return f"{REJECT_REASONS['duplicate']}:{named}" if overlaps else REJECT_REASONS["duplicate"]
 
 
-def ids_of(path: str) -> dict[str, int | None]:
-    """The ids up the tree in a path: /county/township/village/grid/."""
-    parts = [int(p) for p in path.strip("/").split("/") if p]
-    keys = ("county_id", "township_id", "village_id", "grid_id")
-    return {key: (parts[i] if i < len(parts) else None) for i, key in enumerate(keys)}
+ids_of = org_paths.ids_of  # the ids up the tree in a path: /county/township/village/grid/
 
 
 # -- evidence ------------------------------------------------------------------------
@@ -205,16 +228,8 @@ def missing_evidence(required: list[str], evidence: dict) -> list[str]:
 # -- time ----------------------------------------------------------------------------
 
 
-def local_month(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL).strftime("%Y-%m")
-
-
-def local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL).date()
+local_month = china_time.month_of
+local_date = china_time.china_today
 
 
 def default_deadline(now: datetime, days: int) -> date:
@@ -262,7 +277,7 @@ def canonical(entry: dict) -> str:
     """Stable text of a ledger row: sorted keys, no spaces, UTC times. A later hash chain
     hashes exactly this."""
 
-    def norm(value):
+    def norm(value: object) -> object:
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=UTC)

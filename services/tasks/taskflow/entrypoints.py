@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import base64
 import logging
+from functools import partial
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from common.contracts import catalogue as catalogue_contracts
 from common.contracts import tasks as contracts
 from common.contracts.base import load, schema
 from common.contracts.screening import SuggestAnswer
 from common.errors import DomainError, not_found
 from common.events import utcnow
+from common.paging import page_of
 from common.remote import call
 from common.scope import Actor
 from services.tasks.taskflow import commands, content_check, domain, negative_rules, queries
@@ -26,10 +29,12 @@ expected = (DomainError,)
 
 
 class _GridsOrg:
-    """The `Org` look-ups over the bus, each call with a deadline."""
+    """The `Org` look-ups over the bus, each call with a deadline. `actor` (the caller's
+    claims) goes along to the look-ups grids answers only within what the caller may read."""
 
-    def __init__(self, proxy):
+    def __init__(self, proxy, actor: dict | None = None):
         self.proxy = proxy
+        self.actor = actor
 
     def units(self, ids: list[int]) -> list[dict]:
         return call(self.proxy, "grids", "org_units", ids)
@@ -40,12 +45,18 @@ class _GridsOrg:
     def responsible_for_grid(self, grid_id: int) -> dict:
         return call(self.proxy, "grids", "responsible_for_grid", grid_id)
 
+    def person(self, person_id: int) -> dict | None:
+        return call(self.proxy, "grids", "person_placement", self.actor, person_id)
+
 
 def _actor(claims: dict) -> Actor:
     return Actor.from_dict(claims)
 
 
 class TaskflowEntrypoints:
+    # checks before an assignment is accepted, given by the service that composes this one
+    accept_guards: tuple = ()
+
     # -- catalogue ---------------------------------------------------------------------
 
     @rpc(expected_exceptions=expected)
@@ -57,16 +68,16 @@ class TaskflowEntrypoints:
             report = commands.seed_default(uow, utcnow())
             report["negative_rules"] = negative_rules.seed_default(uow, utcnow())
             uow.commit()
-            return schema(contracts.CatalogueReport).dump(report)
+            return schema(catalogue_contracts.CatalogueReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def catalogue_list(self, actor: dict, query: dict | None = None) -> dict:
-        q = load(schema(contracts.CatalogueQuery), query)
+        q = load(schema(catalogue_contracts.CatalogueQuery), query)
         _actor(actor)
         with self.db() as uow:
             rows, total = queries.catalogue(uow.session, q)
-            return schema(contracts.CatalogueMatterPage).dump(
-                queries.page([queries.matter_dict(m) for m in rows], total, q)
+            return schema(catalogue_contracts.CatalogueMatterPage).dump(
+                page_of([queries.matter_dict(m) for m in rows], total, q)
             )
 
     @rpc(expected_exceptions=expected)
@@ -77,32 +88,32 @@ class TaskflowEntrypoints:
             if not versions:
                 raise not_found("事项", "matter")
             current = next(m for m in versions if m.current)
-            return schema(contracts.CatalogueMatterDetail).dump(
+            return schema(catalogue_contracts.CatalogueMatterDetail).dump(
                 queries.matter_dict(current) | {"versions": [queries.matter_dict(m) for m in versions]}
             )
 
     @rpc(expected_exceptions=expected)
     def catalogue_create(self, actor: dict, payload: dict) -> dict:
-        data = load(schema(contracts.CatalogueMatterCreate), payload)
+        data = load(schema(catalogue_contracts.CatalogueMatterCreate), payload)
         with self.db() as uow:
             matter = commands.create_matter(uow, _actor(actor), data, utcnow())
             uow.commit()
-            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
+            return schema(catalogue_contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_update(self, actor: dict, code: str, payload: dict) -> dict:
-        data = load(schema(contracts.CatalogueMatterUpdate), payload)
+        data = load(schema(catalogue_contracts.CatalogueMatterUpdate), payload)
         with self.db() as uow:
             matter = commands.update_matter(uow, _actor(actor), code, data, utcnow())
             uow.commit()
-            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
+            return schema(catalogue_contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_retire(self, actor: dict, code: str) -> dict:
         with self.db() as uow:
             matter = commands.retire_matter(uow, _actor(actor), code, utcnow())
             uow.commit()
-            return schema(contracts.CatalogueMatter).dump(queries.matter_dict(matter))
+            return schema(catalogue_contracts.CatalogueMatter).dump(queries.matter_dict(matter))
 
     @rpc(expected_exceptions=expected)
     def catalogue_import(self, actor: dict, content_b64: str) -> dict:
@@ -114,7 +125,7 @@ class TaskflowEntrypoints:
         with self.db() as uow:
             report = commands.apply_catalogue(uow, who, rows, utcnow())
             uow.commit()
-            return schema(contracts.CatalogueReport).dump(report)
+            return schema(catalogue_contracts.CatalogueReport).dump(report)
 
     @rpc(expected_exceptions=expected)
     def catalogue_export(self, actor: dict) -> str:
@@ -124,7 +135,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def catalogue_suggest(self, actor: dict, payload: dict) -> dict:
-        data = load(schema(contracts.SuggestRequest), payload)
+        data = load(schema(catalogue_contracts.SuggestRequest), payload)
         _actor(actor)
         with self.db() as uow:
             found = content_check.suggester(uow.session).suggest(data["text"])
@@ -182,6 +193,14 @@ class TaskflowEntrypoints:
             return self._task_out(uow.session, task)
 
     @rpc(expected_exceptions=expected)
+    def task_withdraw(self, actor: dict, task_id: int, payload: dict | None = None) -> dict:
+        data = load(schema(contracts.WithdrawBody), payload)
+        with self.db() as uow:
+            task = commands.withdraw_task(uow, _actor(actor), task_id, data["reason"], utcnow())
+            uow.commit()
+            return self._task_out(uow.session, task)
+
+    @rpc(expected_exceptions=expected)
     def task_edit(self, actor: dict, task_id: int, payload: dict) -> dict:
         data = load(schema(contracts.TaskEdit), payload)
         with self.db() as uow:
@@ -221,6 +240,7 @@ class TaskflowEntrypoints:
 
     @timer(interval=600)
     def task_deadline_timer(self) -> None:
+        """`assignment.due_soon` / `assignment.overdue`, once each."""
         # Replicas may run this at the same moment: check_deadlines claims rows with a
         # conditional UPDATE, so each reminder and overdue event goes out once.
         try:
@@ -255,7 +275,7 @@ class TaskflowEntrypoints:
     @rpc(expected_exceptions=expected)
     def assignment_get(self, actor: dict, assignment_id: int) -> dict:
         with self.db() as uow:
-            a, _ = commands._assignment(uow.session, _actor(actor), assignment_id)
+            a, _ = commands.load_assignment(uow.session, _actor(actor), assignment_id)
             return self._assignment_out(uow.session, a)
 
     def _act(self, fn, *args) -> dict:
@@ -267,7 +287,7 @@ class TaskflowEntrypoints:
     @rpc(expected_exceptions=expected)
     def assignment_assign(self, actor: dict, assignment_id: int, payload: dict) -> dict:
         data = load(schema(contracts.AssignRequest), payload)
-        return self._act(commands.assign, _actor(actor), assignment_id, data, _GridsOrg(self.grids))
+        return self._act(commands.assign, _actor(actor), assignment_id, data, _GridsOrg(self.grids, actor))
 
     @rpc(expected_exceptions=expected)
     def assignment_claim(self, actor: dict, assignment_id: int) -> dict:
@@ -284,7 +304,7 @@ class TaskflowEntrypoints:
 
     @rpc(expected_exceptions=expected)
     def assignment_accept(self, actor: dict, assignment_id: int) -> dict:
-        return self._act(commands.accept, _actor(actor), assignment_id)
+        return self._act(partial(commands.accept, guards=self.accept_guards), _actor(actor), assignment_id)
 
     @rpc(expected_exceptions=expected)
     def assignment_return(self, actor: dict, assignment_id: int, payload: dict) -> dict:

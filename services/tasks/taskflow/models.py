@@ -12,7 +12,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.events import utcnow
+from common.storage import UtcDateTime
 from services.tasks.models import Base
 
 
@@ -49,9 +49,9 @@ class Matter(Base):
     # what senders call it (别名), space-separated; null on rows older than aliases
     aliases: Mapped[str | None] = mapped_column(String(500), nullable=True, default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class Place(Base):
@@ -96,12 +96,12 @@ class Task(Base):
     org_path: Mapped[str] = mapped_column(String(200), index=True)
     deadline: Mapped[date] = mapped_column(Date)
     major: Mapped[bool] = mapped_column(Boolean, default=False)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     received_month: Mapped[str] = mapped_column(String(7))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     reviewer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # target villages not yet dispatched ([{village_id, village_name, township_id}]); None before
     # the first dispatch: a task is done only when this is empty and every assignment closed
     undispatched: Mapped[list | None] = mapped_column(JSON, nullable=True)
@@ -133,7 +133,7 @@ class Decision(Base):
     decision: Mapped[str] = mapped_column(Text)
     minutes: Mapped[list] = mapped_column(JSON)
     recorded_by: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Assignment(Base):
@@ -162,12 +162,12 @@ class Assignment(Base):
     deadline: Mapped[date] = mapped_column(Date)
     evidence: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     return_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dispatched_at: Mapped[datetime] = mapped_column(UtcDateTime())
     dispatched_month: Mapped[str] = mapped_column(String(7))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class LedgerEntry(Base):
@@ -182,7 +182,7 @@ class LedgerEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     month: Mapped[str] = mapped_column(String(7))
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_name: Mapped[str] = mapped_column(String(50), default="")

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.events import utcnow
+from common.storage import UtcDateTime
 from services.tasks.models import Base
 
 
@@ -25,9 +26,9 @@ class NegativeRuleVersion(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     patterns: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class ScreeningHit(Base):
@@ -49,5 +50,5 @@ class ScreeningHit(Base):
     sender_id: Mapped[int] = mapped_column(Integer)
     sender_name: Mapped[str] = mapped_column(String(50), default="")
     sender_department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     received_month: Mapped[str] = mapped_column(String(7))

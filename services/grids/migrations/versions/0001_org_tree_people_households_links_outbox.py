@@ -8,6 +8,8 @@ Create Date: 2026-11-22 00:24:29.318374
 import sqlalchemy as sa
 from alembic import op
 
+from common.migration_outbox import create_outbox_tables, drop_outbox_tables
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -52,33 +54,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_org_units_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_org_units_path"), ["path"], unique=False)
 
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=200), nullable=False),
-        sa.Column("source", sa.String(length=100), nullable=False),
-        sa.Column("subject", sa.String(length=200), nullable=False),
-        sa.Column("org_path", sa.String(length=200), nullable=False),
-        sa.Column("time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_time", ["time"], unique=False)
-        batch_op.create_index("ix_outbox_unpublished", ["published_at", "seq"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("handler", sa.String(length=120), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", "handler"),
-    )
+    create_outbox_tables()
     op.create_table(
         "departments",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -207,12 +183,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_departments_org_unit_id"))
 
     op.drop_table("departments")
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_unpublished")
-        batch_op.drop_index("ix_outbox_time")
-
-    op.drop_table("outbox")
+    drop_outbox_tables()
     with op.batch_alter_table("org_units", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_org_units_path"))
         batch_op.drop_index(batch_op.f("ix_org_units_parent_id"))
