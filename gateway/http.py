@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from common.contracts.ids import MAX_ID, valid_path_int
 from common.contracts.messages import to_english
-from common.errors import DomainError
+from common.errors import DomainError, not_found
 from gateway import clientaddr, session
 from gateway.web import http
 
@@ -140,7 +140,7 @@ def route(method: str, path: str, *, summary: str, tag: str, **options):
             try:
                 kwargs = dict(params)
                 if not all(valid_path_int(k, v) for k, v in params.items() if isinstance(v, int)):
-                    raise DomainError("route_not_found")  # /tasks/0 or /tasks/2**64 names no row
+                    raise not_found("该记录", "The record")  # /tasks/0 or /tasks/2**64 names no row
                 if spec.auth:
                     actor = session.authenticate(self, request, f"{method} {path}", client)
                     kwargs["actor"] = actor

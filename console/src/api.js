@@ -131,11 +131,12 @@ const FIELD_LABELS = {
 }
 
 // Turn an error into plain Chinese lines: the problem's title, then each field error.
-export function describeError(err) {
+// `labels` names fields as the form on screen calls them (a resolve form's note is 办理结果).
+export function describeError(err, labels = {}) {
   if (!(err instanceof ApiError)) return { title: '操作失败:' + (err?.message || '未知错误'), lines: [] }
   const lines = []
   const walk = (key, value) => {
-    const label = FIELD_LABELS[key] ?? ''
+    const label = labels[key] ?? FIELD_LABELS[key] ?? ''
     if (Array.isArray(value)) {
       if (value.every((v) => typeof v === 'string')) lines.push((label ? label + ':' : '') + value.join(';'))
       else value.forEach((v) => walk(key, v))

@@ -11,17 +11,17 @@ export async function entityNames(items) {
   for (const it of items) {
     const key = it.entity_kind + ':' + it.entity_id
     if (['village', 'grid', 'township', 'county'].includes(it.entity_kind)) {
-      out[key] = index.get(it.entity_id)?.name || `#${it.entity_id}`
+      out[key] = index.get(it.entity_id)?.name || '—'
     } else if (['member', 'cadre'].includes(it.entity_kind)) {
       if (people.has(it.entity_id)) out[key] = people.get(it.entity_id)
       else wanted.push(it)
     } else if (it.entity_kind === 'team') {
-      out[key] = `组团 #${it.entity_id}`
-    } else out[key] = `#${it.entity_id}`
+      out[key] = '组团'
+    } else out[key] = '—'
   }
   await Promise.all(
     wanted.map(async (it) => {
-      let name = `#${it.entity_id}`
+      let name = '—'
       try {
         name = (await api.get(`/people/${it.entity_id}`)).name
         people.set(it.entity_id, name)

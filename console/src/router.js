@@ -3,6 +3,7 @@ import { api, auth, clearSession, setUnauthorisedHandler } from './api.js'
 import { hasRole, SENDERS, REVIEWERS, WORKERS, PLACE_LEADERS } from './roles.js'
 import { GROUPS, TASK_READERS, CATALOGUE_ADMINS, ACCOUNT_ADMINS, CHAIN_CHECKERS } from './roles.js'
 import { isFieldActor, isPhoneScreen, phoneHome } from './phone/phone.js'
+import { homeRule, phoneOnly } from './links.js'
 
 const ALL = null // every signed-in role
 
@@ -11,13 +12,13 @@ export const screens = [
   { path: 'tasks/mine', name: 'my-tasks', title: '我的任务', group: '任务办理', roles: WORKERS, component: () => import('./views/MyTasks.vue') },
   { path: 'tasks/review', name: 'review', title: '审核派单', group: '任务办理', roles: SENDERS, component: () => import('./views/TaskReview.vue') },
   { path: 'tasks/progress', name: 'progress', title: '各村进度', group: '任务办理', roles: [...REVIEWERS, 'department_staff', 'team_cadre', 'village_secretary'], component: () => import('./views/Progress.vue') },
-  { path: 'matters/platform', name: 'platform', title: '四平台派单', group: '事项协办', roles: REVIEWERS, component: () => import('./views/Matters.vue'), props: { mode: 'platform' } },
+  { path: 'matters/platform', name: 'platform', title: '四平台派单', group: '事项协办', roles: GROUPS.MATTER_DISPATCHERS, component: () => import('./views/Matters.vue'), props: { mode: 'platform' } },
   { path: 'matters/orders', name: 'orders', title: '部门工单', group: '事项协办', roles: ['department_staff'], component: () => import('./views/Matters.vue'), props: { mode: 'orders' } },
   { path: 'matters/mine', name: 'matters', title: '事项办理', group: '事项协办', roles: GROUPS.MATTER_HANDLERS, component: () => import('./views/Matters.vue'), props: { mode: 'mine' } },
   { path: 'visits', name: 'visits', title: '走访覆盖', group: '三联工作', roles: PLACE_LEADERS, component: () => import('./views/Visits.vue') },
-  { path: 'boards', name: 'boards', title: '榜单', group: '评价排名', roles: [...PLACE_LEADERS, 'department_staff', 'member'], component: () => import('./views/Boards.vue') },
-  { path: 'grid-colours', name: 'grid-colours', title: '红黄绿网格', group: '评价排名', roles: [...PLACE_LEADERS, 'department_staff'], component: () => import('./views/GridColours.vue') },
-  { path: 'stats', name: 'stats', title: '统计分析', group: '评价排名', roles: ['county_admin', 'township_leader', 'village_secretary', 'team_cadre'], component: () => import('./views/Stats.vue') },
+  { path: 'boards', name: 'boards', title: '榜单', group: '评价排名', roles: GROUPS.STAFF, component: () => import('./views/Boards.vue') },
+  { path: 'grid-colours', name: 'grid-colours', title: '红黄绿网格', group: '评价排名', roles: GROUPS.SCORE_READERS, component: () => import('./views/GridColours.vue') },
+  { path: 'stats', name: 'stats', title: '统计分析', group: '评价排名', roles: GROUPS.FIGURE_READERS, component: () => import('./views/Stats.vue') },
   { path: 'org', name: 'org', title: '组织与人员', group: '基础数据', roles: ACCOUNT_ADMINS, component: () => import('./views/OrgBrowser.vue') },
   { path: 'procedures', name: 'procedures', title: '议事程序', group: '议事决策', roles: TASK_READERS, component: () => import('./views/Procedures.vue') },
   { path: 'projects', name: 'projects', title: '揭榜挂帅', group: '议事决策', roles: TASK_READERS, component: () => import('./views/Projects.vue') },
@@ -34,6 +35,10 @@ export function allowed(screen) {
 }
 
 export function firstScreen() {
+  // the day's work of the person's role (links.js), else the first screen they may open
+  const rule = homeRule()
+  const named = rule?.desk && screens.find((s) => s.name === rule.desk)
+  if (named && allowed(named)) return named
   return screens.find(allowed) || screens[screens.length - 1]
 }
 
@@ -55,7 +60,8 @@ export const phoneScreens = [
 ]
 
 function home() {
-  if (isPhoneScreen() && isFieldActor() && sessionStorage.getItem(DESKTOP_KEY) !== '1') return phoneHome()
+  const desktopChosen = sessionStorage.getItem(DESKTOP_KEY) === '1'
+  if (!desktopChosen && (phoneOnly() || (isPhoneScreen() && isFieldActor()))) return phoneHome()
   return { name: firstScreen().name }
 }
 

@@ -79,7 +79,7 @@ export function orgIndex() {
 
 export function unitName(index, id) {
   const node = index?.get(id)
-  return node ? node.name : id != null ? `#${id}` : '—'
+  return node ? node.name : '—' // never a bare number: a name not loaded shows a dash
 }
 
 // "横山镇 / 长坑村 / 第一网格" from an org path, using the names in scope.

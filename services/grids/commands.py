@@ -13,6 +13,7 @@ from common.events import DomainEvent, utcnow
 from services.grids import audit as audit_trail
 from services.grids import queries
 from services.grids.domain import (
+    OWN_HOME,
     Actor,
     Level,
     LinkKind,
@@ -251,6 +252,8 @@ def create_link(uow, actor: Actor, data: dict) -> Link:
     _source_in_scope(session, actor, kind, source)
     try:
         check_link(kind, source_roles, Level(unit.level))
+        if kind == LinkKind.member_household and queries.lives_in(session, source, data["target_id"]):
+            raise OrgRuleError("bad_link", OWN_HOME)
         if kind == LinkKind.cadre_grid and not unit.path.startswith(
             session.get(OrgUnit, source.org_unit_id).path
         ):

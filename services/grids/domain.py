@@ -225,6 +225,10 @@ def may(actor: Actor, action: str) -> bool:
     return any(Role(r) in WRITE_ROLES[action] for r in actor.roles)
 
 
+# a member visits and is rated by other households, never their own
+OWN_HOME = "党员不能联系自己家:自家的走访和评价须由别的党员来做"
+
+
 def check_link(kind: LinkKind, source_roles: Iterable[str] | None, target_level: Level) -> None:
     """member↔household needs a member; cadre↔grid a village cadre on a grid; team↔village a village."""
     roles = {Role(r) for r in (source_roles or ())}

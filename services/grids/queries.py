@@ -451,3 +451,16 @@ def requester_contact(
     if found["place_name"] is None and org_path:
         found["place_name"] = place_name(session, org_path)
     return found
+
+
+def lives_in(session: Session, person: Person, household_id: int) -> bool:
+    """Whether a person belongs to the household (their phone is the household's or one of its
+    residents'), compared by blind index: a member is never linked to their own home, which
+    would let them rate their own visits."""
+    if not person.phone_bidx:
+        return False
+    own = select(Household.id).where(Household.id == household_id, Household.phone_bidx == person.phone_bidx)
+    member = select(Resident.id).where(
+        Resident.household_id == household_id, Resident.phone_bidx == person.phone_bidx
+    )
+    return session.scalar(select(own.exists() | member.exists())) or False

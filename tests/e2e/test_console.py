@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -295,3 +296,56 @@ def test_backoffice_screens_procedures_projects_catalogue_import_ledger(built_co
         "b21-procedure-step-done.png",
     ):
         assert expected in names, names
+
+
+def test_every_role_starts_on_its_work_at_both_sizes(built_console, platform_pg, tmp_path):
+    """Issue 18 parts 8–9 (e2e/tour.mjs): every demo role signs in at 1440×900 and at 390×844,
+    lands on its day's work (township: review; department: its orders; secretary, cadre, grid
+    worker: their tasks — on the phone, the phone app; member: the visit list; resident: the
+    mailbox), opens every screen its menu or tab bar offers with no overflow, page error, failed
+    load, "#12" or enum value on it, and an inbox item opens the thing it is about."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    base = platform_pg.base_url
+    api = base + "/api/v1"
+    admin = platform_pg.login("admin")
+    assert requests.post(api + "/visit-lists/sync", headers=admin, timeout=120).status_code == 200
+    month = month_of(datetime.now(UTC))
+    r = requests.post(api + "/visit-lists/generate", headers=admin, json={"month": month}, timeout=120)
+    assert r.status_code == 200, r.text
+    assert requests.post(api + "/catalogue/seed-default", headers=admin, timeout=30).status_code == 200
+    # a department's task awaits the township's review: the township leader's inbox says so
+    township = platform_pg.login("township")
+    township_id = requests.get(api + "/me", headers=township, timeout=10).json()["org_unit_id"]
+    dept = platform_pg.login("dept")
+    body = {"title": "农房安全隐患排查(部门发起)", "matter_code": "AQ001", "target_ids": [township_id]}
+    task = requests.post(api + "/tasks", headers=dept, json=body, timeout=30)
+    assert task.status_code == 201, task.text
+    task_id = task.json()["id"]
+    told = []
+    for _ in range(60):  # the inbox item arrives over the bus
+        told = [
+            i
+            for i in requests.get(api + "/inbox", headers=township, timeout=10).json()["items"]
+            if (i.get("ref") or {}).get("kind") == "task" and i["ref"]["id"] == task_id
+        ]
+        if told:
+            break
+        time.sleep(0.5)
+    assert told, "the township leader was not told of the task awaiting review"
+
+    shots = SHOTS / "tour"
+    shots.mkdir(parents=True, exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+    env = {**os.environ, "CONSOLE_URL": base + "/console/", "SHOTS_DIR": str(shots), "CHROMIUM": CHROMIUM}
+    env["TMPDIR"] = str(tmp_path)
+    result = subprocess.run(
+        ["node", "e2e/tour.mjs"], cwd=CONSOLE, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert "tour e2e: ok" in result.stdout
+    names = {p.name for p in shots.glob("*.png")}
+    for who in ("township", "dept", "secretary", "gridworker", "member", "resident"):
+        for size in ("desk", "phone"):
+            assert f"{who}-{size}-00-home.png" in names, sorted(names)
+    assert any(n.startswith("township-desk-") and n.endswith("-opened-from-inbox.png") for n in names)

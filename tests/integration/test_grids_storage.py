@@ -119,11 +119,16 @@ def test_create_link_checks_scope_and_rules_and_emits(grids):
     with grids() as u:
         member_id = u.session.scalar(select(models.Person.id).where(models.Person.username == "member"))
         mine = select(models.Link.target_id).where(models.Link.source_id == member_id)
-        household = u.session.scalars(
+        candidates = u.session.scalars(
             select(models.Household)
             .join(models.OrgUnit, models.OrgUnit.id == models.Household.grid_id)
             .where(models.OrgUnit.path.startswith(leader.scope_paths[0]), models.Household.id.not_in(mine))
-        ).first()
+        ).all()
+        member = u.session.get(models.Person, member_id)
+        # the demo member lives in the grid, in a household another member serves
+        own = [h.id for h in candidates if queries.lives_in(u.session, member, h.id)]
+        assert len(own) == 1, own
+        household = next(h for h in candidates if h.id not in own)
         before = u.session.scalar(select(func.count()).select_from(models.OutboxMessage))
     with grids() as u, pytest.raises(DomainError) as caught:
         commands.create_link(
@@ -135,6 +140,14 @@ def test_create_link_checks_scope_and_rules_and_emits(grids):
             u, leader, {"kind": "cadre_grid", "source_id": member_id, "target_id": household.grid_id}
         )
     assert caught.value.code == "validation_failed"
+    # nobody is linked to their own home: they would rate their own visits
+    with grids() as u, pytest.raises(DomainError) as caught:
+        commands.create_link(
+            u, leader, {"kind": "member_household", "source_id": member_id, "target_id": own[0]}
+        )
+    assert caught.value.code == "validation_failed" and "自己家" in str(caught.value.fields), (
+        caught.value.fields
+    )
     with grids() as u:
         link = commands.create_link(
             u, leader, {"kind": "member_household", "source_id": member_id, "target_id": household.id}

@@ -35,7 +35,7 @@ def test_grids_answers_other_calls_while_a_big_import_parses(container_factory, 
         seed_demo(uow, commands.hasher.hash(DEMO_PASSWORD))
         uow.commit()
     container_factory(GridsService, service_config(url)).start()
-    content = wide_people_file(6000, 40)
+    content = wide_people_file(10000, 40)
     finished: dict = {}
 
     def run_import():
@@ -64,5 +64,6 @@ def test_grids_answers_other_calls_while_a_big_import_parses(container_factory, 
     during = [latency for at, latency in answered if at < finished["at"] - 0.2]
     assert finished["error"].code == "import_invalid"  # the header lacks the required columns
     assert took > 1.0, took  # long enough that a stalled hub would have held the pings
-    # a stalled hub holds one ping for the whole parse; a loaded machine only slows a few
-    assert len(during) >= 3 and max(during) < took / 2, (took, during)
+    # a stalled hub answers at most the one ping that came in before the parse began, and
+    # holds the next for the whole parse; a loaded machine only slows them
+    assert len(during) >= 2 and max(during) < took / 2, (took, during)

@@ -239,6 +239,17 @@ def test_member_household_links(demo):
     for link in links:
         assert grid_of[link.target_id] == members[link.source_id].org_unit_id
 
+    # ...never their own home (they would rate their own visits), though most live in the grid
+    phones_of: dict[int, set] = {}
+    for hid, bidx in session.execute(select(Household.id, Household.phone_bidx)):
+        phones_of.setdefault(hid, set()).add(bidx)
+    for hid, bidx in session.execute(select(Resident.household_id, Resident.phone_bidx)):
+        phones_of[hid].add(bidx)
+    for link in links:
+        assert members[link.source_id].phone_bidx not in phones_of[link.target_id], link.source_id
+    at_home = {p.id for p in members.values() if any(p.phone_bidx in b for b in phones_of.values())}
+    assert len(at_home) > len(members) / 2
+
 
 def test_cadre_grid_links(demo):
     session, *_ = demo

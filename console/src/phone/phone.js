@@ -55,9 +55,9 @@ export function warn(text) {
   showFailToast({ message: text, duration: 3500 })
 }
 
-export function failed(err, prefix = '') {
+export function failed(err, prefix = '', labels = {}) {
   if (err?.status === 401) return
-  const { title, lines } = describeError(err)
+  const { title, lines } = describeError(err, labels)
   showFailToast({ message: [prefix + title, ...lines].join('\n'), duration: 4000 })
 }
 

@@ -165,9 +165,11 @@ class Builder:
                     homes = [h for h, _ in grid_households]
                     chunks = _split(homes, max(1, round(len(homes) / HOUSEHOLDS_PER_MEMBER)))
                     for m_index, chunk in enumerate(chunks):
-                        # the member is usually the head of the first household they serve
-                        head = residents_of[id(chunk[0])][0][1]
-                        who = head if 18 <= head.age < 80 else None
+                        # the member usually lives in the grid, as the head of a household that
+                        # a neighbouring member serves: nobody visits (and is rated by) their own home
+                        home = chunks[(m_index + 1) % len(chunks)][0] if len(chunks) > 1 else None
+                        head = residents_of[id(home)][0][1] if home is not None else None
+                        who = head if head is not None and 18 <= head.age < 80 else None
                         username = "member" if first_grid and m_index == 0 else None
                         member = self.person(grid, Role.member, who=who, username=username)
                         member_households.extend((member, h) for h in chunk)

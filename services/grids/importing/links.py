@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.grids.domain import LINK_LABELS, Level, LinkKind, Role
+from services.grids.domain import LINK_LABELS, OWN_HOME, Level, LinkKind, Role
 from services.grids.grantable import Placement
 from services.grids.importing.cells import parse_link_kind
 from services.grids.importing.lookups import by_code, fetch
 from services.grids.importing.sheet import Column, Importer, Row
 from services.grids.models import Household, Link, OrgUnit, Person, Team
+from services.grids.queries import lives_in
 
 CADRE_ROLES = {Role.village_cadre.value, Role.village_secretary.value, Role.grid_worker.value}
 
@@ -81,6 +82,9 @@ class LinksImport(Importer):
         if kind == LinkKind.member_household:
             if Role.member.value not in source.roles:
                 self.error(row, "source_code", f"“{source.name}”不是党员,不能联户")
+                return None
+            if lives_in(self.session, source, target.id):
+                self.error(row, "target_code", f"“{source.name}”住在这一户:{OWN_HOME}")
                 return None
             return self.units[target.grid_id]
         if kind == LinkKind.cadre_grid:

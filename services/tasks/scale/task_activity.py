@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from services.tasks.scale.writer import CHINA, LoaderActor, Writer
+from common.china_time import CHINA
+from services.tasks.scale.writer import LoaderActor, Writer
 from services.tasks.taskflow import commands as taskflow
 from services.tasks.taskflow import domain as tf_domain
 

@@ -187,7 +187,8 @@ def dispatch_task(
                 None,
                 before,
                 "dispatched",
-                {"villages": len(rows)},
+                # the ledger says to which villages, by name, not only how many
+                {"villages": len(rows), "village_names": [r["village_name"] for r in rows]},
             )
         ]
         + [
@@ -200,7 +201,11 @@ def dispatch_task(
                 aid,
                 None,
                 "dispatched",
-                {"deadline": iso(task.deadline), "matter_code": task.matter_code},
+                {
+                    "deadline": iso(task.deadline),
+                    "matter_code": task.matter_code,
+                    "village_name": row["village_name"],
+                },
             )
             for aid, row in zip(assignment_ids, rows, strict=True)
         ],
