@@ -58,7 +58,7 @@ def test_every_kind_of_answer_carries_the_security_headers(platform_pg):
     ]
     statuses = [r.status_code for r in api_answers]
     assert statuses[:7] == [201, 200, 200, 401, 404, 404, 405], statuses
-    assert api_answers[4].json()["code"] == "route_not_found"
+    assert api_answers[4].json()["code"] == "not_found"  # /tasks/0 names no record
     for r in api_answers:
         assert_secured(r, api=True)
     assert attachment.headers["Content-Type"] == "image/jpeg"
