@@ -119,5 +119,6 @@ def test_the_hub_keeps_serving_while_a_big_workbook_parses():
     tick.wait()
     assert len(rows) == 6000 and rows[-1][-1] == "r5999c39"
     assert parsing > 1.0, parsing  # long enough that a blocked hub would show
-    # a blocked hub shows as one gap as long as the parse; a loaded machine only stretches a few
-    assert len(gaps) > 3 and max(gaps) < parsing / 2, (parsing, max(gaps))
+    # a blocked hub ticks once, after the parse; a free one ticks every 10 ms through it (a
+    # loaded machine stretches some ticks, but dozens still come in over a second and more)
+    assert len(gaps) >= 10, (parsing, len(gaps), max(gaps))
